@@ -1,0 +1,119 @@
+"""The instructor's commands, over nbgrader's API.
+
+    python -m autograder release [ASSIGNMENT ...]          student versions into COURSE/release/
+    python -m autograder student --out DIR                  student versions copied into DIR (for self-study)
+    python -m autograder grade ASSIGNMENT [--submissions D] autograde every submission (with a progress bar)
+    python -m autograder feedback ASSIGNMENT                HTML feedback into COURSE/feedback/
+    python -m autograder export [--to grades.csv]           every grade to CSV
+
+``--course DIR`` picks the course directory (default: ./course). Exit status 1 if any step failed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from autograder.course import Course, NbgraderError, copy_new
+
+
+def _assignments(course: Course, names: list[str]) -> list[str]:
+    for name in names:
+        course._assignment(name)
+    return names or sorted(course.notebooks)
+
+
+def cmd_release(course: Course, args) -> int:
+    for assignment in _assignments(course, args.assignments):
+        path = course.release(assignment)
+        print(f"released {assignment}: {path}")
+    return 0
+
+
+def cmd_student(course: Course, args) -> int:
+    out = Path(args.out).resolve()
+    for assignment in _assignments(course, args.assignments):
+        released = course.release(assignment)
+        status = copy_new(released, out / released.name)
+        note = {"copied": "new", "unchanged": "up to date",
+                "kept": f"kept your edited copy; the new release is beside it as {released.stem}.new.ipynb"}[status]
+        print(f"{out / released.name}: {note}")
+    return 0
+
+
+def cmd_grade(course: Course, args) -> int:
+    assignment = course._assignment(args.assignment)
+    if not course.path("release", assignment).is_dir():
+        course.release(assignment)
+    students = (course.import_submissions(assignment, args.submissions) if args.submissions
+                else course.submitted_students(assignment))
+    if not students:
+        print(f"no submissions for {assignment} under {course.path('submitted')}/<student>/{assignment}/", file=sys.stderr)
+        return 1
+    failures = []
+    bar = tqdm(students, desc=f"Autograding {assignment}", unit="submission")
+    for student in bar:
+        bar.set_postfix(student=student)
+        try:
+            course.autograde(assignment, student)
+        except NbgraderError as err:
+            failures.append((student, str(err)))
+            continue
+        score, max_score = course.total(assignment, student)
+        tqdm.write(f"{student}: {score:g} / {max_score:g} auto-graded points")
+    for student, message in failures:
+        print(f"FAILED {student}: {message}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_feedback(course: Course, args) -> int:
+    assignment = course._assignment(args.assignment)
+    for path in course.feedback(assignment, args.student):
+        print(path)
+    return 0
+
+
+def cmd_export(course: Course, args) -> int:
+    print(f"grades written to {course.export(args.to)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course", default="course", help="course directory (default: ./course)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("release", help="generate the student version of assignments")
+    p.add_argument("assignments", nargs="*", help="assignment ids such as 01_intro (default: all)")
+    p.set_defaults(func=cmd_release)
+    p = sub.add_parser("student", help="copy student versions into a folder, never overwriting edited notebooks")
+    p.add_argument("assignments", nargs="*")
+    p.add_argument("--out", required=True, help="folder for the student notebooks")
+    p.set_defaults(func=cmd_student)
+    p = sub.add_parser("grade", help="autograde every submission of an assignment")
+    p.add_argument("assignment")
+    p.add_argument("--submissions", help="folder of <student>/[<assignment>/]*.ipynb to import first")
+    p.set_defaults(func=cmd_grade)
+    p = sub.add_parser("feedback", help="generate HTML feedback for autograded submissions")
+    p.add_argument("assignment")
+    p.add_argument("--student", help="only this student")
+    p.set_defaults(func=cmd_feedback)
+    p = sub.add_parser("export", help="export all grades to CSV")
+    p.add_argument("--to", default="grades.csv", help="CSV file to write (default: grades.csv)")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        course = Course(args.course)
+        return args.func(course, args)
+    except (NbgraderError, ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

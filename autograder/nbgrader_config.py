@@ -1,0 +1,22 @@
+"""nbgrader configuration for gancourse (loaded by the instructor CLI, and by plain `nbgrader` commands run in a
+course directory the CLI created, whose own nbgrader_config.py loads this file)."""
+c = get_config()  # noqa: F821 — provided by traitlets when nbgrader loads this file
+
+c.CourseDirectory.course_id = "gancourse"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.pt", "*.json"]
+
+# Executing submissions. The course's notebooks train with a tiny budget while nbgrader runs them
+# (nbgrader sets NBGRADER_EXECUTION), so no cell needs long; 30 s (the default) is too tight for a kernel
+# start plus `import torch` plus a short training run on a slow laptop, so the limit is explicit.
+c.Execute.timeout = 180                     # seconds per cell
+c.Execute.interrupt_on_timeout = True       # interrupt a runaway cell, then go on with the next one
+c.Execute.raise_on_iopub_timeout = False    # a kernel that ignores SIGINT must not fail the whole submission
+c.Execute.execute_retries = 0
+
+# Students cannot get points by deleting or rewriting test cells: locked cells are overwritten from the
+# gradebook, and deleted graded cells are put back.
+c.OverwriteCells.add_missing_cells = True
+
+# What a student sees in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -1,0 +1,54 @@
+"""GAN losses, written on logits so that they stay finite however confident the discriminator is.
+
+With D(x) = sigmoid(l) for a logit l:
+
+* discriminator (binary cross-entropy, real = 1, generated = 0):
+  ``L_D = -mean log D(x) - mean log(1 - D(G(z)))  =  mean softplus(-l_real) + mean softplus(l_fake)``
+* generator, saturating min-max form (minimise log(1 - D(G(z)))):
+  ``L_G = mean log(1 - sigmoid(l_fake)) = -mean softplus(l_fake)``
+* generator, non-saturating form (maximise log D(G(z))):
+  ``L_G = -mean log D(G(z)) = mean softplus(-l_fake)``
+
+``softplus(t) = log(1 + e^t)`` is computed stably by torch, where ``log(sigmoid(t))`` underflows to
+``log(0) = -inf`` once |t| is larger than about 17 in float32.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from gancourse import _checks
+
+
+def bce_with_logits(logits: torch.Tensor, target: float) -> torch.Tensor:
+    """Mean binary cross-entropy of ``sigmoid(logits)`` against a constant ``target`` in [0, 1]."""
+    flat = _checks.logits("logits", logits)
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0.0 <= target <= 1.0:
+        raise ValueError(f"target must be a number in [0, 1], got {target!r}")
+    return F.binary_cross_entropy_with_logits(flat, torch.full_like(flat, float(target)))
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """The discriminator's BCE loss: real images labelled 1, generated images labelled 0.
+
+    Args:
+        real_logits: D's logits on real images, shape (B,) or (B, 1).
+        fake_logits: D's logits on generated images, shape (B',) or (B', 1).
+    Returns:
+        A scalar tensor ``mean softplus(-real_logits) + mean softplus(fake_logits)`` (>= 0).
+    """
+    return bce_with_logits(real_logits, 1.0) + bce_with_logits(fake_logits, 0.0)
+
+
+def generator_loss(fake_logits: torch.Tensor, non_saturating: bool = True) -> torch.Tensor:
+    """The generator's loss on D's logits for generated images.
+
+    ``non_saturating=True`` (the default, what practice uses): ``-mean log D(G(z))``, i.e. BCE with
+    label 1. ``non_saturating=False``: the min-max form ``mean log(1 - D(G(z)))``, which is <= 0 and
+    whose gradient vanishes when D confidently rejects the fakes.
+    """
+    if not isinstance(non_saturating, bool):
+        raise TypeError(f"non_saturating must be True or False, got {non_saturating!r}")
+    if non_saturating:
+        return bce_with_logits(fake_logits, 1.0)
+    return -bce_with_logits(fake_logits, 0.0)

@@ -1,0 +1,77 @@
+"""Fully connected GAN for notebook 01: the smallest generator and discriminator that learn MNIST.
+
+Built from one block up: ``dense_block`` (Linear → LeakyReLU(0.2)) → ``MLPGenerator`` / ``MLPDiscriminator``.
+The discriminator returns *logits* (any real number), not probabilities: the losses in
+``gancourse.losses`` apply the sigmoid inside a numerically stable formula.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from gancourse import _checks
+
+MNIST_SHAPE = (1, 28, 28)
+
+
+def dense_block(in_features: int, out_features: int) -> nn.Sequential:
+    """Linear layer followed by LeakyReLU with slope 0.2: (B, in_features) → (B, out_features)."""
+    return nn.Sequential(nn.Linear(in_features, out_features), nn.LeakyReLU(0.2))
+
+
+def _image_shape(image_shape) -> tuple[int, int, int]:
+    shape = tuple(image_shape)
+    if len(shape) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s <= 0 for s in shape):
+        raise ValueError(f"image_shape must be three positive integers (C, H, W), got {image_shape!r}")
+    return shape
+
+
+class MLPGenerator(nn.Module):
+    """Noise z ~ N(0, I) of size ``latent_dim`` → an image in [-1, 1] of shape ``image_shape``.
+
+    Layers: dense_block(latent_dim, hidden_dim) → dense_block(hidden_dim, 2*hidden_dim)
+    → Linear(2*hidden_dim, C*H*W) → Tanh → reshape to (B, C, H, W).
+    """
+
+    def __init__(self, latent_dim: int = 64, hidden_dim: int = 256, image_shape=MNIST_SHAPE):
+        super().__init__()
+        self.latent_dim = _checks.positive_int("latent_dim", latent_dim)
+        self.hidden_dim = _checks.positive_int("hidden_dim", hidden_dim)
+        self.image_shape = _image_shape(image_shape)
+        self.net = nn.Sequential(
+            dense_block(latent_dim, hidden_dim),                           # (B, h)
+            dense_block(hidden_dim, 2 * hidden_dim),                       # (B, 2h)
+            nn.Linear(2 * hidden_dim, math.prod(self.image_shape)),        # (B, C*H*W)
+            nn.Tanh(),                                                     # values in [-1, 1]
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        _checks.tensor("z", z, ndim=2)
+        if z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (B, {self.latent_dim}) for this generator, got {tuple(z.shape)}")
+        return self.net(z).view(z.shape[0], *self.image_shape)             # (B, C, H, W)
+
+
+class MLPDiscriminator(nn.Module):
+    """An image of shape ``image_shape`` → one logit per image, shape (B,). Positive means "real".
+
+    Layers: Flatten → dense_block(C*H*W, 2*hidden_dim) → dense_block(2*hidden_dim, hidden_dim)
+    → Linear(hidden_dim, 1) → squeeze to (B,).
+    """
+
+    def __init__(self, hidden_dim: int = 256, image_shape=MNIST_SHAPE):
+        super().__init__()
+        self.hidden_dim = _checks.positive_int("hidden_dim", hidden_dim)
+        self.image_shape = _image_shape(image_shape)
+        self.net = nn.Sequential(
+            nn.Flatten(),                                                  # (B, C*H*W)
+            dense_block(math.prod(self.image_shape), 2 * hidden_dim),      # (B, 2h)
+            dense_block(2 * hidden_dim, hidden_dim),                       # (B, h)
+            nn.Linear(hidden_dim, 1),                                      # (B, 1)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _checks.images("x", x, self.image_shape)
+        return self.net(x).squeeze(1)                                      # (B,)

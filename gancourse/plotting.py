@@ -1,0 +1,117 @@
+"""Pictures: sample grids (torchvision's make_grid drawn with matplotlib), loss curves, and samples over training."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torchvision.utils import make_grid
+
+from gancourse import _checks
+
+
+def grid_image(images: torch.Tensor, nrow: int = 8, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
+    """Tile a batch (B, C, H, W) into one (H', W', 3) array in [0, 1], ready for ``imshow``."""
+    _checks.tensor("images", images, ndim=4)
+    if images.shape[0] == 0:
+        raise ValueError("images is empty: expected at least one image")
+    if images.shape[1] not in (1, 3):
+        raise ValueError(f"images must have 1 or 3 channels, got shape {tuple(images.shape)}")
+    _checks.positive_int("nrow", nrow)
+    grid = make_grid(images.detach().float().cpu(), nrow=nrow, normalize=True, value_range=value_range, pad_value=1.0)
+    return grid.permute(1, 2, 0).clamp(0, 1).numpy()
+
+
+def show_grid(images: torch.Tensor, nrow: int = 8, title: str | None = None, ax=None,
+              value_range: tuple[float, float] = (-1.0, 1.0), size: float = 4.0):
+    """Draw a batch of images as a grid; returns the matplotlib Axes."""
+    array = grid_image(images, nrow=nrow, value_range=value_range)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(size, size * array.shape[0] / array.shape[1]))
+    ax.imshow(array, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _smooth(values: np.ndarray, window: int) -> np.ndarray:
+    if window <= 1 or len(values) < window:
+        return values
+    kernel = np.ones(window) / window
+    return np.convolve(values, kernel, mode="valid")
+
+
+def plot_losses(history, ax=None, smooth: int | None = None, title: str = "GAN losses"):
+    """Plot ``loss_D`` and ``loss_G`` per step (raw, faint) with a moving average (bold). Returns the Axes."""
+    steps = np.asarray(getattr(history, "step", []))
+    if steps.size == 0:
+        raise ValueError("history has no steps to plot: train first")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    window = smooth if smooth is not None else max(1, len(steps) // 50)
+    for key, colour in (("loss_D", "tab:blue"), ("loss_G", "tab:orange")):
+        values = np.asarray(getattr(history, key))
+        ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
+        smoothed = _smooth(values, window)
+        ax.plot(steps[len(steps) - len(smoothed):], smoothed, color=colour, linewidth=2, label=key)
+    ax.axhline(2 * np.log(2), color="grey", linestyle=":", linewidth=1, label="loss_D at D = 1/2 (2 log 2)")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_samples_over_training(history, n_show: int = 8, max_points: int = 6):
+    """One row of ``n_show`` fixed-noise samples for up to ``max_points`` sample points. Returns the Figure."""
+    if not history.samples:
+        raise ValueError("history has no samples: train with sample_every set")
+    _checks.positive_int("n_show", n_show)
+    idx = np.unique(np.linspace(0, len(history.samples) - 1, min(max_points, len(history.samples))).round().astype(int))
+    fig, axes = plt.subplots(len(idx), 1, figsize=(n_show * 0.9, len(idx) * 1.0), squeeze=False)
+    for ax, i in zip(axes[:, 0], idx):
+        show_grid(history.samples[i][:n_show], nrow=n_show, ax=ax)
+        ax.set_title(f"step {history.sample_steps[i]}", fontsize="small", loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_training(history, title: str = ""):
+    """Two panels: the losses per step, and the discriminator's mean outputs D(x) and D(G(z)) at the sample points.
+
+    In a balanced game both D outputs move towards 1/2; D(x) near 1 with D(G(z)) near 0 means D is winning.
+    Returns the Figure.
+    """
+    if not getattr(history, "sample_steps", None):
+        raise ValueError("history has no sample points to plot: train first")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))
+    plot_losses(history, ax=left, title=f"{title} losses".strip())
+    right.plot(history.sample_steps, history.D_real, "o-", label="D(x), real batch")
+    right.plot(history.sample_steps, history.D_fake, "s-", label="D(G(z)), fixed noise")
+    right.axhline(0.5, color="grey", linestyle=":", linewidth=1, label="1/2: D cannot tell")
+    right.set_ylim(-0.02, 1.02)
+    right.set_xlabel("step")
+    right.set_ylabel("mean probability of 'real'")
+    right.set_title(f"{title} discriminator outputs".strip())
+    right.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_counts(reports: dict, class_names: list[str], title: str = "Predicted classes of the samples"):
+    """Bar chart of ``sample_report(...)["class_counts"]`` for several sources side by side. Returns the Axes."""
+    if not reports:
+        raise ValueError("reports is empty: expected {label: sample_report(...)}")
+    _, ax = plt.subplots(figsize=(9, 3))
+    width = 0.8 / len(reports)
+    positions = np.arange(len(class_names))
+    for i, (label, report) in enumerate(reports.items()):
+        counts = np.asarray(report["class_counts"], dtype=float)
+        if counts.size != len(class_names):
+            raise ValueError(f"report {label!r} has {counts.size} classes, expected {len(class_names)}")
+        ax.bar(positions + (i - (len(reports) - 1) / 2) * width, counts / counts.sum(), width, label=label)
+    ax.set_xticks(positions, class_names, rotation=30 if max(map(len, class_names)) > 2 else 0, ha="right")
+    ax.set_ylabel("share of samples")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    return ax
