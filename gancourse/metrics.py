@@ -95,7 +95,7 @@ def sample_report(classifier: nn.Module, images: torch.Tensor, confident: float 
         "confidence": float(top.mean()),
         "confident_share": float((top > confident).float().mean()),
         "class_counts": counts.tolist(),
-        "class_entropy": float(-(nonzero * nonzero.log()).sum()),
+        "class_entropy": abs(float((nonzero * nonzero.log()).sum())),     # abs: no "-0.00" for a single class
         "max_entropy": math.log(probs.shape[1]),
         "classes_covered": int((share >= 0.02).sum()),
     }

@@ -15,8 +15,8 @@ class Generator(nn.Module):
     def __init__(self, latent_dim=64, hidden_dim=256):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(latent_dim, hidden_dim), nn.LeakyReLU(0.2),
-            nn.Linear(hidden_dim, 2 * hidden_dim), nn.LeakyReLU(0.2),
+            nn.Linear(latent_dim, hidden_dim), nn.BatchNorm1d(hidden_dim), nn.LeakyReLU(0.2),
+            nn.Linear(hidden_dim, 2 * hidden_dim), nn.BatchNorm1d(2 * hidden_dim), nn.LeakyReLU(0.2),
             nn.Linear(2 * hidden_dim, 784), nn.Tanh())
 
     def forward(self, z):

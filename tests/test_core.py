@@ -107,7 +107,7 @@ def test_mlp_shapes_ranges_and_parameter_counts():
     x = G(torch.randn(5, 64) * 10)
     assert x.shape == (5, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
     assert D(x).shape == (5,)
-    assert sum(p.numel() for p in G.parameters()) == 550416
+    assert sum(p.numel() for p in G.parameters()) == 551952
     assert sum(p.numel() for p in D.parameters()) == 533505
 
 

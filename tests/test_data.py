@@ -20,6 +20,13 @@ from gancourse.data import images as img_mod
 from gancourse.data import DataFileError, EmbeddedDataNotice, load_images
 
 TV_FOLDER = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_notices(monkeypatch):
+    """Each test starts as a fresh session: no notice shown yet, no download failed yet."""
+    monkeypatch.setattr(img_mod, "_noticed", set())
+    monkeypatch.setattr(img_mod, "_failed_downloads", set())
 SIZES = {"mnist": (9000, 1000), "fashion_mnist": (10000, 2000)}
 
 
@@ -301,3 +308,14 @@ def test_default_root(monkeypatch, tmp_path):
     monkeypatch.delenv("GANCOURSE_DATA")
     root = data.default_root()
     assert root.is_absolute() and root == Path.home() / ".cache" / "gancourse" / "data"
+
+
+def test_embedded_notice_is_shown_once_per_data_set_and_split(tmp_path):
+    import warnings
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            load_images("mnist", train=True, root=tmp_path, download=False)
+        load_images("mnist", train=False, root=tmp_path, download=False)
+    notices = [w for w in record if issubclass(w.category, EmbeddedDataNotice)]
+    assert len(notices) == 2

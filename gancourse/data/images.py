@@ -49,6 +49,7 @@ _CLASSES = {
 _RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 _ARRAY_ORDER = ("train_images", "train_labels", "test_images", "test_labels")  # order hashed in manifest.json
 _failed_downloads: set[tuple[str, str]] = set()  # (name, root) whose download failed in this process
+_noticed: set[tuple[str, str]] = set()  # (name, split) whose embedded-data notice was shown in this process
 
 
 class EmbeddedDataNotice(UserWarning):
@@ -260,11 +261,13 @@ def load_images(name: str = "mnist", train: bool = True, root=None, download: bo
     if isinstance(result, str):  # not available from torchvision: use the embedded subset
         arrays = _read_embedded(str(EMBEDDED_DIR), name)
         images, labels = torch.tensor(arrays[f"{split}_images"]), torch.tensor(arrays[f"{split}_labels"])
-        warnings.warn(
-            f"Using the embedded {len(images):,}-image {_DISPLAY[name]} {split} subset because {result}. "
-            f"For the full set call load_images({name!r}, download=True) with a network connection, "
-            f"or put torchvision's IDX files in {root / _TORCHVISION_NAME[name] / 'raw'}.",
-            EmbeddedDataNotice, stacklevel=2)
+        if (name, split) not in _noticed:  # once per data set and split: a notebook loads the same data often
+            _noticed.add((name, split))
+            warnings.warn(
+                f"Using the embedded {len(images):,}-image {_DISPLAY[name]} {split} subset because {result}. "
+                f"For the full set call load_images({name!r}, download=True) with a network connection, "
+                f"or put torchvision's IDX files in {root / _TORCHVISION_NAME[name] / 'raw'}.",
+                EmbeddedDataNotice, stacklevel=2)
         source = "embedded"
     else:
         images, labels = result
