@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 COURSE ?= build/course
 STUDENT ?= student
 LAB_ARGS ?=
+# JupyterLab refuses to run as root (containers, cloud notebooks) unless told that it is intended.
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 
 .PHONY: install lab student test benchmark data classifiers clean
@@ -28,7 +30,7 @@ student: $(STAMP)
 	$(BIN)/python -m autograder --course $(COURSE) student --out $(STUDENT)
 
 lab: student
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(STUDENT) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(STUDENT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
