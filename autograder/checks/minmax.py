@@ -1,0 +1,308 @@
+"""Checks for notebook 02 (the BCE min-max game): each runs the student's answer and gancourse's reference
+(``gancourse.minmax``) on the same inputs and compares them. Hidden test cells call these; a failure says what
+differs and what was expected. The two cross-entropy exercises ask for the formula itself, so torch's ready-made
+binary cross-entropy functions earn no credit there either."""
+from __future__ import annotations
+
+import math
+from contextlib import ExitStack, contextmanager
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from autograder.checks import as_tensor, assert_close, expect
+from autograder.references import ReferenceUsed, forbid, use_globals
+from gancourse import losses, minmax
+
+LOG2 = math.log(2.0)
+
+
+def _seeded(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+@contextmanager
+def _no_torch_bce():
+    """While active, torch's ready-made binary cross-entropy functions raise ``ReferenceUsed``."""
+    targets = [(F, "binary_cross_entropy"), (F, "binary_cross_entropy_with_logits"),
+               (torch, "binary_cross_entropy_with_logits"), (nn.BCELoss, "forward"), (nn.BCEWithLogitsLoss, "forward")]
+    saved = []
+
+    def tripwire(name):
+        def raiser(*args, **kwargs):
+            raise ReferenceUsed(f"your answer calls torch's ready-made {name}; this exercise asks you to write the "
+                                "formula yourself, so it earns no credit")
+        return raiser
+
+    try:
+        for owner, attr in targets:
+            if hasattr(owner, attr):
+                saved.append((owner, attr, owner.__dict__.get(attr, getattr(owner, attr))))
+                setattr(owner, attr, tripwire(f"{getattr(owner, '__name__', owner)}.{attr}"))
+        yield
+    finally:
+        for owner, attr, original in saved:
+            setattr(owner, attr, original)
+
+
+def _guarded(*references, torch_bce: bool = False) -> ExitStack:
+    stack = ExitStack()
+    stack.enter_context(forbid(*references))
+    if torch_bce:
+        stack.enter_context(_no_torch_bce())
+    return stack
+
+
+def _expect_value_error(what: str, fn, *args) -> None:
+    try:
+        fn(*args)
+    except ValueError:
+        return
+    except ReferenceUsed:
+        raise
+    except Exception as err:  # noqa: BLE001 — report what was raised instead
+        raise AssertionError(f"{what} raised {type(err).__name__}, expected ValueError") from None
+    raise AssertionError(f"{what} returned a value, expected a ValueError")
+
+
+def _scalar(what: str, value) -> torch.Tensor:
+    value = as_tensor(what, value)
+    expect(value.ndim == 0, f"{what} has shape {tuple(value.shape)}, expected a scalar (0-dimensional) tensor: "
+           "average over the elements")
+    return value
+
+
+def _compare_scalar_with_grad(what: str, student, reference, inputs: list[torch.Tensor], grad_of: int,
+                              hints: dict | None = None, guard=lambda: ExitStack()) -> None:
+    """Values and the gradient with respect to ``inputs[grad_of]`` of a scalar-valued answer vs the reference."""
+    ref_in = [t.clone().requires_grad_(i == grad_of) for i, t in enumerate(inputs)]
+    expected = reference(*ref_in)
+    expected.backward()
+    got_in = [t.clone().requires_grad_(i == grad_of) for i, t in enumerate(inputs)]
+    with guard():
+        got = _scalar(what, student(*got_in))
+    for hint, variant in (hints or {}).items():
+        if not torch.allclose(got.detach().double(), expected.detach().double(), atol=1e-5, rtol=1e-4) and \
+                torch.allclose(got.detach().double(), variant(*inputs).double(), atol=1e-5, rtol=1e-4):
+            raise AssertionError(f"{what} = {got.item():.6g}, expected {expected.item():.6g}: {hint}")
+    assert_close(what, got, expected)
+    expect(got.requires_grad, f"{what} carries no gradient: build it from the input tensors with torch operations")
+    got.backward()
+    grad = got_in[grad_of].grad
+    expect(grad is not None, f"{what}: no gradient reaches the input")
+    assert_close(f"the gradient of {what}", grad, ref_in[grad_of].grad)
+
+
+# ---- exercise 1: BCE from probabilities --------------------------------------------------------------------
+def check_bce(bce) -> None:
+    """``bce(probs, targets)``: mean -[y log p + (1-y) log(1-p)], 0 log 0 = 0, ValueError on mismatched shapes."""
+    gen = _seeded(21)
+    cases = [
+        ("random probabilities and 0/1 targets", torch.rand(10, generator=gen) * 0.98 + 0.01,
+         (torch.rand(10, generator=gen) > 0.5).float()),
+        ("soft targets (label smoothing)", torch.rand(3, 4, generator=gen) * 0.9 + 0.05,
+         torch.rand(3, 4, generator=gen)),
+        ("a batch of one", torch.tensor([0.3]), torch.tensor([1.0])),
+    ]
+    hints = {"you summed over the elements; take the mean": lambda p, y: -(y * p.log() + (1 - y) * (1 - p).log()).sum(),
+             "the sign is wrong: the cross-entropy is minus the mean log-likelihood, so it is >= 0":
+                 lambda p, y: (y * p.log() + (1 - y) * (1 - p).log()).mean()}
+    guard = lambda: _guarded(minmax.binary_cross_entropy, torch_bce=True)  # noqa: E731
+    for name, probs, targets in cases:
+        _compare_scalar_with_grad(f"bce on {name}", bce, minmax.binary_cross_entropy, [probs, targets], 0,
+                                  hints=hints, guard=guard)
+    with guard():
+        exact = _scalar("bce(tensor([1., 0.]), tensor([1., 0.]))", bce(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0])))
+        expect(bool(torch.isfinite(exact)) and abs(exact.item()) < 1e-6,
+               f"bce of perfectly confident, correct predictions (p = 1 for y = 1, p = 0 for y = 0) is {exact.item()}, "
+               "expected 0: a term whose weight is 0 contributes nothing (0 · log 0 = 0), use torch.xlogy or torch.where")
+        _expect_value_error("bce with probs of shape (3,) and targets of shape (4,)", bce, torch.rand(3), torch.rand(4))
+
+
+# ---- exercise 2: BCE from logits ---------------------------------------------------------------------------
+def check_bce_with_logits(bce_with_logits) -> None:
+    """``bce_with_logits(logits, targets)``: the same mean BCE of sigmoid(logits), finite for any logit."""
+    gen = _seeded(22)
+    cases = [
+        ("random logits", torch.randn(12, generator=gen) * 3, (torch.rand(12, generator=gen) > 0.5).float()),
+        ("soft targets", torch.randn(2, 5, generator=gen) * 2, torch.rand(2, 5, generator=gen)),
+        ("confident logits (±100)", torch.tensor([100.0, -100.0, 100.0, -100.0]), torch.tensor([1.0, 0.0, 0.0, 1.0])),
+        ("huge logits (±1000)", torch.tensor([1000.0, -1000.0, 30.0]), torch.tensor([0.0, 0.0, 1.0])),
+    ]
+    hints = {"you summed over the elements; take the mean": lambda l, y: (F.softplus(l) - y * l).sum(),
+             "the targets look swapped (y = 1 should reward a large logit)": lambda l, y: (F.softplus(l) - (1 - y) * l).mean()}
+    guard = lambda: _guarded(minmax.binary_cross_entropy_with_logits, minmax.binary_cross_entropy,  # noqa: E731
+                             losses.bce_with_logits, torch_bce=True)
+    for name, logits, targets in cases:
+        _compare_scalar_with_grad(f"bce_with_logits on {name}", bce_with_logits, minmax.binary_cross_entropy_with_logits,
+                                  [logits, targets], 0, hints=hints, guard=guard)
+    with guard():
+        _expect_value_error("bce_with_logits with logits of shape (3,) and targets of shape (2,)", bce_with_logits,
+                            torch.zeros(3), torch.zeros(2))
+
+
+# ---- exercise 3: the optimal discriminator ------------------------------------------------------------------
+def check_optimal_discriminator(optimal_discriminator) -> None:
+    """``optimal_discriminator(p_data, p_g)``: p_data / (p_data + p_g) elementwise, 1/2 where both are 0."""
+    x = torch.linspace(-4, 4, 81, dtype=torch.float64)
+    p_data, p_g = minmax.Gaussian(1.0, 0.5).pdf(x), minmax.Gaussian(-0.5, 0.8).pdf(x)
+    gen = _seeded(23)
+    a, b = torch.rand(4, 6, generator=gen), torch.rand(4, 6, generator=gen)
+    p = torch.tensor([0.0, 0.3, 0.0, 1.2, 0.0])
+    q = torch.tensor([0.0, 0.0, 0.7, 0.4, 0.0])
+    expected, expected_random, expected_edge = (minmax.optimal_discriminator(*pair) for pair in ((p_data, p_g), (a, b), (p, q)))
+
+    def answer(*args):
+        with forbid(minmax.optimal_discriminator, minmax.virtual_training_criterion):
+            return optimal_discriminator(*[t.clone() for t in args])
+
+    got = as_tensor("optimal_discriminator(p_data, p_g)", answer(p_data, p_g))
+    expect(tuple(got.shape) == tuple(x.shape),
+           f"optimal_discriminator returns shape {tuple(got.shape)}, expected one value per grid point {tuple(x.shape)}")
+    if torch.allclose(got.double(), 1 - expected, atol=1e-6):
+        raise AssertionError("optimal_discriminator returns p_g / (p_data + p_g): D* is the probability that x "
+                             "is REAL, p_data / (p_data + p_g)")
+    assert_close("optimal_discriminator on two Gaussians", got, expected, atol=1e-7)
+    assert_close("optimal_discriminator on random densities of shape (4, 6)", answer(a, b), expected_random, atol=1e-6)
+    edge = as_tensor("optimal_discriminator with zeros", answer(p, q))
+    if not bool(torch.isfinite(edge).all()):
+        raise AssertionError(f"optimal_discriminator({p.tolist()}, {q.tolist()}) = {edge.tolist()}: where p_data "
+                             "and p_g are both 0 no sample can land, and D* should be 1/2 there, not nan "
+                             "(0 / 0); use torch.where")
+    assert_close(f"optimal_discriminator({p.tolist()}, {q.tolist()})", edge, expected_edge)
+    _expect_value_error("optimal_discriminator with shapes (3,) and (4,)", answer, torch.rand(3), torch.rand(4))
+
+
+# ---- exercise 4: the value function --------------------------------------------------------------------------
+def _disjoint(n: int = 401) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Uniform densities on [-2, -1] and [1, 2]: disjoint supports, so D* is exactly 1 / 0 / ½ there."""
+    x = torch.linspace(-3, 3, n, dtype=torch.float64)
+    p = ((x >= -2) & (x <= -1)).double()
+    q = ((x >= 1) & (x <= 2)).double()
+    return x, p / torch.trapezoid(p, x), q / torch.trapezoid(q, x)
+
+
+def check_value_function(value_function) -> None:
+    """``value_function(D, p_data, p_g, x)``: ∫ p_data log D + p_g log(1 - D) dx by the trapezoidal rule."""
+    x = torch.linspace(-5, 5, 1001, dtype=torch.float64)
+    p_data, p_g = minmax.Gaussian(1.0, 0.5).pdf(x), minmax.Gaussian(-0.5, 0.8).pdf(x)
+    d_star = minmax.optimal_discriminator(p_data, p_g)
+    logistic = torch.sigmoid(2 * x)
+    coarse = torch.tensor([-1.0, -0.2, 0.5, 1.1, 2.0], dtype=torch.float64)       # uneven, non-zero ends
+    cp, cq, cd = torch.exp(-coarse ** 2), torch.exp(-(coarse - 1) ** 2), torch.sigmoid(coarse)
+    dx, dp, dq = _disjoint()
+    cases = [("D* for two Gaussians", d_star, p_data, p_g, x),
+             ("a logistic D for two Gaussians", logistic, p_data, p_g, x),
+             ("D = 1/2 everywhere", torch.full_like(x, 0.5), p_data, p_g, x),
+             ("an uneven 5-point grid whose densities do not vanish at the ends", cd, cp, cq, coarse),
+             ("disjoint supports, with D* exactly 0 and 1 where a density is 0", minmax.optimal_discriminator(dp, dq),
+              dp, dq, dx)]
+
+    def answer(*args):
+        with forbid(minmax.value_function, minmax.virtual_training_criterion):
+            return value_function(*[t.clone() for t in args])
+
+    for name, D, p, q, grid in cases:
+        expected = minmax.value_function(D, p, q, grid)
+        got = _scalar(f"value_function on {name}", answer(D, p, q, grid))
+        integrand = torch.xlogy(p, D) + torch.xlogy(q, 1 - D)
+        if not bool(torch.isfinite(got)) and bool(torch.isfinite(expected)):
+            raise AssertionError(f"value_function on {name} is {got.item()}, expected {expected.item():.6g}: where "
+                                 "a density is 0 its term contributes nothing even if log D is -inf (0 · log 0 = 0); "
+                                 "use torch.xlogy or torch.where")
+        riemann = (integrand * (grid[1] - grid[0])).sum()
+        if not torch.allclose(got.double(), expected, atol=1e-6) and torch.allclose(got.double(), riemann, atol=1e-6):
+            raise AssertionError(f"value_function on {name} = {got.item():.6g}, expected {expected.item():.6g}: this "
+                                 "is a sum times the first spacing; integrate with the trapezoidal rule, "
+                                 "torch.trapezoid(integrand, x), which also handles uneven grids")
+        assert_close(f"value_function on {name}", got, expected, atol=1e-6)
+    half = answer(torch.full_like(x, 0.5), p_data, p_g, x)
+    expect(abs(float(half) + math.log(4)) < 1e-3, f"value_function with D = 1/2 is {float(half):.6g}, expected "
+           "-log 4 = -1.386294 for densities that integrate to 1")
+
+
+# ---- exercise 5: the Jensen-Shannon divergence ----------------------------------------------------------------
+def check_jsd(jsd) -> None:
+    """``jsd(p, q, x)``: ½ KL(p‖m) + ½ KL(q‖m), m = (p + q)/2, natural log, trapezoidal rule, 0 log 0 = 0."""
+    x = torch.linspace(-5, 5, 1001, dtype=torch.float64)
+    p, q = minmax.Gaussian(1.0, 0.5).pdf(x), minmax.Gaussian(-0.5, 0.8).pdf(x)
+    dx, dp, dq = _disjoint()
+    coarse = torch.tensor([-1.0, -0.2, 0.5, 1.1, 2.0], dtype=torch.float64)
+    cp, cq = torch.exp(-coarse ** 2), torch.exp(-(coarse - 1) ** 2)
+    expected, kl = minmax.js_divergence(p, q, x), minmax.kl_divergence(p, q, x)
+    expected_disjoint, expected_coarse = minmax.js_divergence(dp, dq, dx), minmax.js_divergence(cp, cq, coarse)
+
+    def answer(what, *args):
+        with forbid(minmax.js_divergence, minmax.kl_divergence):
+            return _scalar(what, jsd(*[t.clone() for t in args]))
+
+    got = answer("jsd of two Gaussians", p, q, x)
+    if torch.allclose(got.double(), expected / LOG2, atol=1e-6):
+        raise AssertionError(f"jsd = {got.item():.6g}, expected {expected.item():.6g}: this is in bits; use the "
+                             "natural logarithm (torch.log), so that JSD lies between 0 and log 2")
+    if torch.allclose(got.double(), kl, atol=1e-6) or torch.allclose(got.double(), 0.5 * kl, atol=1e-6):
+        raise AssertionError(f"jsd = {got.item():.6g} is a KL divergence between p and q themselves; the JSD "
+                             "compares each with the mixture m = (p + q) / 2")
+    assert_close("jsd of two Gaussians", got, expected, atol=1e-6)
+    assert_close("jsd(q, p) (the JSD is symmetric)", answer("jsd(q, p)", q, p, x), expected, atol=1e-6)
+    same = answer("jsd(p, p)", p, p, x)
+    expect(abs(same.item()) < 1e-9, f"jsd(p, p) = {same.item():.3g}, expected 0")
+    disjoint = answer("jsd of densities with disjoint supports", dp, dq, dx)
+    expect(bool(torch.isfinite(disjoint)), f"jsd of densities with disjoint supports is {disjoint.item()}, expected "
+           f"log 2 = {LOG2:.6f}: where p is 0 the term p log(p/m) is 0 (0 · log 0 = 0); use torch.xlogy or torch.where")
+    assert_close("jsd of densities with disjoint supports (expected log 2)", disjoint, expected_disjoint)
+    assert_close("jsd on an uneven 5-point grid (use torch.trapezoid(integrand, x))",
+                 answer("jsd on an uneven grid", cp, cq, coarse), expected_coarse, atol=1e-6)
+
+
+# ---- exercises 6 and 7: the generator's two losses and their gradients ------------------------------------------
+def _logit_cases(seed: int) -> list[tuple[str, torch.Tensor]]:
+    gen = _seeded(seed)
+    return [("random logits", torch.randn(9, generator=gen) * 3),
+            ("confident logits (±100)", torch.tensor([100.0, -100.0, 60.0, -60.0])),
+            ("a batch of one", torch.tensor([-2.5]))]
+
+
+def check_generator_losses(generator_losses) -> None:
+    """``generator_losses(fake_logits)`` → (saturating, non_saturating): mean log(1 - D), -mean log D; stable."""
+    guard = lambda: _guarded(minmax.generator_losses, losses.generator_loss, losses.bce_with_logits)  # noqa: E731
+    for name, logits in _logit_cases(24):
+        with guard():
+            result = generator_losses(logits.clone())
+        expect(isinstance(result, tuple) and len(result) == 2,
+               f"generator_losses should return a tuple (saturating, non_saturating), got {type(result).__name__}")
+        for i, form in enumerate(("saturating", "non-saturating")):
+            def student(l, i=i):
+                return generator_losses(l)[i]
+
+            def reference(l, i=i):
+                return minmax.generator_losses(l)[i]
+
+            other = (lambda l, i=i: minmax.generator_losses(l)[1 - i])
+            _compare_scalar_with_grad(f"the {form} loss on {name}", student, reference, [logits], 0,
+                                      hints={"the two losses are in the wrong order: return (saturating, "
+                                             "non_saturating)": other}, guard=guard)
+
+
+def check_generator_gradients(generator_gradients) -> None:
+    """``generator_gradients(fake_logits)`` → per-sample d/dl of log(1 - sigmoid(l)) and of -log sigmoid(l)."""
+    for name, logits in _logit_cases(25):
+        sat, ns = minmax.generator_gradients(logits)
+        with use_globals(generator_gradients, generator_losses=minmax.generator_losses), \
+                forbid(minmax.generator_gradients):
+            result = generator_gradients(logits.clone())
+        expect(isinstance(result, tuple) and len(result) == 2,
+               f"generator_gradients should return a tuple (saturating, non_saturating), got {type(result).__name__}")
+        for got, expected, form in ((result[0], sat, "saturating"), (result[1], ns, "non-saturating")):
+            what = f"the {form} gradient on {name}"
+            got = as_tensor(what, got)
+            expect(tuple(got.shape) == tuple(logits.shape),
+                   f"{what} has shape {tuple(got.shape)}, expected one derivative per logit, {tuple(logits.shape)}")
+            if logits.numel() > 1 and torch.allclose(got.detach().double(), expected.double() / logits.numel(), atol=1e-7):
+                raise AssertionError(f"{what} is the gradient of the batch mean (divided by the batch size {logits.numel()}); "
+                                     "expected the derivative of each sample's own loss term with respect to its logit")
+            if torch.allclose(got.detach().double(), -expected.double(), atol=1e-6) and expected.abs().max() > 1e-3:
+                raise AssertionError(f"{what} has the wrong sign: both losses are minimised by raising the logit, "
+                                     "so both derivatives are <= 0")
+            assert_close(what, got, expected, atol=1e-6)

@@ -1,0 +1,96 @@
+"""The autograder checks of notebook 02: a correct answer passes, typical mistakes fail with a message that
+says what to fix, and an answer that calls gancourse's reference (or torch's ready-made BCE where the formula is
+the exercise) earns nothing."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import solutions_minmax as s
+from autograder.checks import minmax as checks
+from gancourse import losses, minmax
+
+CORRECT = [
+    (checks.check_bce, s.bce),
+    (checks.check_bce_with_logits, s.bce_with_logits),
+    (checks.check_optimal_discriminator, s.optimal_discriminator),
+    (checks.check_value_function, s.value_function),
+    (checks.check_jsd, s.jsd),
+    (checks.check_generator_losses, s.generator_losses),
+    (checks.check_generator_gradients, s.generator_gradients),
+]
+
+
+@pytest.mark.parametrize("check,answer", CORRECT, ids=[c.__name__ for c, _ in CORRECT])
+def test_correct_answers_pass(check, answer):
+    check(answer)
+
+
+WRONG = [
+    (checks.check_bce, s.naive_bce, r"0 · log 0 = 0"),
+    (checks.check_bce, s.summed_bce, "take the mean"),
+    (checks.check_bce_with_logits, s.bce_via_sigmoid, "inf or nan"),
+    (checks.check_optimal_discriminator, s.naive_optimal_discriminator, "should be 1/2 there, not nan"),
+    (checks.check_optimal_discriminator, s.swapped_optimal_discriminator, "probability that x is REAL"),
+    (checks.check_value_function, s.riemann_value_function, "trapezoidal rule"),
+    (checks.check_value_function, s.naive_value_function, r"0 · log 0 = 0"),
+    (checks.check_jsd, s.jsd_in_bits, "natural logarithm"),
+    (checks.check_jsd, s.kl_instead_of_jsd, "mixture m"),
+    (checks.check_jsd, s.naive_jsd, r"0 · log 0 = 0"),
+    (checks.check_generator_losses, s.naive_generator_losses, "inf or nan"),
+    (checks.check_generator_losses, s.swapped_generator_losses, "wrong order"),
+    (checks.check_generator_gradients, s.mean_generator_gradients, "gradient of the batch mean"),
+    (checks.check_generator_gradients, s.sign_flipped_generator_gradients, "wrong sign"),
+]
+
+
+@pytest.mark.parametrize("check,answer,message", WRONG, ids=[a.__name__ for _, a, _ in WRONG])
+def test_wrong_answers_fail_with_a_helpful_message(check, answer, message):
+    with pytest.raises(AssertionError, match=message):
+        check(answer)
+
+
+REFERENCE_CALLS = [
+    (checks.check_bce, minmax.binary_cross_entropy),
+    (checks.check_bce, s.torch_bce),
+    (checks.check_bce_with_logits, minmax.binary_cross_entropy_with_logits),
+    (checks.check_bce_with_logits, s.torch_bce_with_logits),
+    (checks.check_bce_with_logits, lambda l, y: F.binary_cross_entropy_with_logits(l, y)),
+    (checks.check_bce_with_logits, lambda l, y: torch.binary_cross_entropy_with_logits(l, y, None, None, 1)),
+    (checks.check_optimal_discriminator, lambda p, q: minmax.optimal_discriminator(p, q)),
+    (checks.check_value_function, minmax.value_function),
+    (checks.check_jsd, minmax.js_divergence),
+    (checks.check_jsd, lambda p, q, x: 0.5 * (minmax.kl_divergence(p, (p + q) / 2, x)
+                                              + minmax.kl_divergence(q, (p + q) / 2, x))),
+    (checks.check_generator_losses, minmax.generator_losses),
+    (checks.check_generator_losses, lambda l: (losses.generator_loss(l, False), losses.generator_loss(l, True))),
+    (checks.check_generator_gradients, minmax.generator_gradients),
+]
+
+
+@pytest.mark.parametrize("check,answer", REFERENCE_CALLS)
+def test_calling_the_reference_earns_no_credit_and_everything_is_restored(check, answer):
+    with pytest.raises(AssertionError, match="no credit"):
+        check(answer)
+    logits, targets = torch.tensor([0.5, -2.0]), torch.tensor([1.0, 0.0])
+    expected = F.softplus(logits) - targets * logits
+    assert torch.allclose(F.binary_cross_entropy_with_logits(logits, targets), expected.mean())
+    assert torch.allclose(torch.nn.BCELoss()(torch.sigmoid(logits), targets), expected.mean())
+    assert torch.allclose(minmax.binary_cross_entropy_with_logits(logits, targets), expected.mean())
+    assert minmax.js_divergence(torch.ones(3), torch.ones(3), torch.arange(3.0)).item() == 0
+
+
+def test_a_broken_generator_losses_does_not_fail_generator_gradients():
+    """Each exercise is graded alone: generator_gradients is checked with the reference losses lent to it."""
+    namespace = {}
+    exec("import torch\n"
+         "def generator_losses(l):\n    raise NotImplementedError()\n"
+         "def generator_gradients(l):\n"
+         "    l = l.detach().clone().requires_grad_(True)\n"
+         "    sat, ns = generator_losses(l)\n"
+         "    n = l.numel()\n"
+         "    g_sat, = torch.autograd.grad(sat * n, l)\n"
+         "    g_ns, = torch.autograd.grad(ns * n, l)\n"
+         "    return g_sat, g_ns\n", namespace)
+    checks.check_generator_gradients(namespace["generator_gradients"])
+    with pytest.raises(NotImplementedError):   # the student's own global is back afterwards
+        namespace["generator_losses"](None)
