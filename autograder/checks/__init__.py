@@ -5,6 +5,8 @@ nbgrader's feedback tells a student what to fix.
 """
 from __future__ import annotations
 
+import numbers
+
 import torch
 from torch import nn
 
@@ -18,6 +20,20 @@ def expect(condition: bool, message: str) -> None:
 def as_tensor(what: str, value) -> torch.Tensor:
     expect(isinstance(value, torch.Tensor), f"{what} should be a torch.Tensor, got {type(value).__name__}")
     return value
+
+
+def as_number(what: str, value) -> float:
+    """``value`` as a float, failing if it is a tensor (a training step returns ``loss.item()``) or not a number."""
+    if isinstance(value, torch.Tensor):
+        raise AssertionError(f"{what} returned a tensor; expected a Python float: return loss.item()")
+    expect(isinstance(value, numbers.Real), f"{what} returned {type(value).__name__}, expected a float (loss.item())")
+    return float(value)
+
+
+def dirty_grads(net: nn.Module) -> None:
+    """Fill every gradient with 7s, as stale gradients from "an earlier step": a training step must clear them."""
+    for p in net.parameters():
+        p.grad = torch.full_like(p, 7.0)
 
 
 def assert_close(what: str, got, expected: torch.Tensor, atol: float = 1e-5, rtol: float = 1e-4) -> None:

@@ -3,13 +3,13 @@ seeded inputs and compares them. Hidden test cells call these; a failure says wh
 from __future__ import annotations
 
 import copy
-import numbers
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.checks import as_tensor, assert_close, changed, copy_parameters, expect, snapshot
+from autograder.checks import (as_number, as_tensor, assert_close, changed, copy_parameters, dirty_grads, expect,
+                               snapshot)
 from autograder.references import forbid, use_globals
 from gancourse import losses, training
 from gancourse.models import MLPDiscriminator, MLPGenerator
@@ -178,27 +178,15 @@ def _tiny_gan(seed: int) -> tuple[nn.Module, nn.Module, torch.Tensor, torch.Tens
     return G, D, real, noise
 
 
-def _as_number(what: str, value) -> float:
-    if isinstance(value, torch.Tensor):
-        raise AssertionError(f"{what} returned a tensor; expected a Python float: return loss.item()")
-    expect(isinstance(value, numbers.Real), f"{what} returned {type(value).__name__}, expected a float (loss.item())")
-    return float(value)
-
-
-def _dirty_grads(net: nn.Module) -> None:
-    for p in net.parameters():
-        p.grad = torch.full_like(p, 7.0)   # stale gradients from "an earlier step": the step must clear them
-
-
 def check_d_step(d_step) -> None:
     """``d_step(D, G, real, noise, opt_D)``: one SGD/Adam step of D on the BCE loss, G detached, returns a float."""
     G, D, real, noise = _tiny_gan(5)
     ref_D, ref_G = copy.deepcopy(D), copy.deepcopy(G)
     ref_loss = training.d_step(ref_D, ref_G, real, noise, torch.optim.SGD(ref_D.parameters(), lr=0.5))
     g_before = snapshot(G)
-    _dirty_grads(D)
+    dirty_grads(D)
     with use_globals(d_step, discriminator_loss=losses.discriminator_loss), forbid(training.d_step):
-        loss = _as_number("d_step", d_step(D, G, real, noise, torch.optim.SGD(D.parameters(), lr=0.5)))
+        loss = as_number("d_step", d_step(D, G, real, noise, torch.optim.SGD(D.parameters(), lr=0.5)))
     expect(abs(loss - ref_loss) < 1e-5, f"d_step returned loss {loss:.6g}, expected {ref_loss:.6g} = "
            "discriminator_loss(D(real), D(G(noise)))")
     expect(not changed(g_before, G), "d_step changed G's weights; only D should be updated in the discriminator step")
@@ -220,12 +208,12 @@ def check_g_step(g_step) -> None:
         ref_loss = training.g_step(ref_D, ref_G, noise, torch.optim.SGD(ref_G.parameters(), lr=0.5),
                                    non_saturating=non_saturating)
         d_before = snapshot(D)
-        _dirty_grads(G)
+        dirty_grads(G)
         with use_globals(g_step, generator_loss=losses.generator_loss), forbid(training.g_step):
             opt = torch.optim.SGD(G.parameters(), lr=0.5)
             result = g_step(D, G, noise, opt) if non_saturating else g_step(D, G, noise, opt, non_saturating=False)
         form = "non-saturating" if non_saturating else "saturating"
-        loss = _as_number("g_step", result)
+        loss = as_number("g_step", result)
         expect(abs(loss - ref_loss) < 1e-5, f"g_step ({form}) returned loss {loss:.6g}, expected {ref_loss:.6g} = "
                f"generator_loss(D(G(noise)), non_saturating={non_saturating})")
         expect(not changed(d_before, D), "g_step changed D's weights; only G should be updated in the generator step")

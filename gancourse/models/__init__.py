@@ -1,4 +1,7 @@
 """Reference models, built from blocks up. One module per family."""
+from gancourse.models.conditional import ConditionalDiscriminator, ConditionalGenerator
+from gancourse.models.dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init, down_block, up_block
 from gancourse.models.mlp import MLPDiscriminator, MLPGenerator, dense_block
 
-__all__ = ["MLPDiscriminator", "MLPGenerator", "dense_block"]
+__all__ = ["ConditionalDiscriminator", "ConditionalGenerator", "DCGANDiscriminator", "DCGANGenerator",
+           "MLPDiscriminator", "MLPGenerator", "dcgan_init", "dense_block", "down_block", "up_block"]

@@ -1,0 +1,52 @@
+"""What the two checkpoint builders (``build_pretrained.py``, ``build_pretrained_cgan.py``) share: the command-line
+options, float16 storage and the size limit of a shipped checkpoint."""
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+from pathlib import Path
+
+import torch
+
+from gancourse.training import save_checkpoint
+
+MAX_BYTES = 2 * 1024 * 1024   # a shipped checkpoint stays below 2 MiB
+
+
+def build_parser(doc: str, names: list[str], steps: int, seed: int, out: Path) -> argparse.ArgumentParser:
+    """The options every builder takes: data sets, steps, seed, threads, device, output folder, progress bar."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", default=names)
+    parser.add_argument("--steps", type=int, default=steps)
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    parser.add_argument("--out", default=str(out))
+    parser.add_argument("--no-progress", action="store_true")
+    return parser
+
+
+def prepare(args: argparse.Namespace) -> Path:
+    """Apply ``--threads`` and create ``--out``; returns the output folder."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages: CPU timings are only comparable on an otherwise idle machine."""
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
+def save_half(path: Path, G: torch.nn.Module, D: torch.nn.Module, history, info: dict) -> None:
+    """Save float16 copies of G and D (half the file; ``load_state_dict`` casts back to float32 on loading)."""
+    save_checkpoint(path, copy.deepcopy(G).cpu().half(), copy.deepcopy(D).cpu().half(), history=history, config=info)
+
+
+def check_size(path: Path) -> None:
+    """Stop with a clear message if the checkpoint at ``path`` is over the 2 MiB limit."""
+    if path.stat().st_size > MAX_BYTES:
+        raise SystemExit(f"{path} is {path.stat().st_size / 2**20:.2f} MiB, over the 2 MiB limit: use smaller widths")
