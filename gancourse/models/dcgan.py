@@ -124,7 +124,7 @@ class DCGANConfig:
     ngf: int = 32                       # generator width: 4·ngf channels at 7×7, 2·ngf at 14×14
     ndf: int = 32                       # discriminator width: ndf channels at 14×14, 2·ndf at 7×7
     batch_size: int = 64                # images per step
-    steps: int = 5000                   # alternating D and G updates
+    steps: int = 8000                   # alternating D and G updates
     lr: float = 2e-4                    # Adam, both networks (DCGAN paper)
     beta1: float = 0.5                  # Adam's beta1 (DCGAN paper)
     seed: int = 0                       # seeds the models, the data order and the noise
