@@ -25,7 +25,8 @@ from tqdm.auto import tqdm
 from gancourse import _checks
 from gancourse.device import get_device
 from gancourse.losses import bce_with_logits, discriminator_loss, generator_loss
-from gancourse.training import History, _check_step_args, sample_noise, save_checkpoint
+from gancourse.metrics import predict
+from gancourse.training import History, _check_step_args, evaluating, sample_noise, save_checkpoint
 
 
 def sample_labels(batch_size: int, n_classes: int, device=None, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -117,11 +118,8 @@ def generate(G: nn.Module, labels: torch.Tensor, seed: int = 0, batch_size: int 
         raise ValueError("G must have a latent_dim attribute (the size of its noise input)")
     device = next(G.parameters()).device
     z = sample_noise(labels.shape[0], latent_dim, generator=torch.Generator().manual_seed(seed))
-    was_training = G.training
-    G.eval()
-    with torch.no_grad():
+    with evaluating(G):
         out = [G(zc.to(device), yc.to(device)).cpu() for zc, yc in zip(z.split(batch_size), labels.split(batch_size))]
-    G.train(was_training)
     return torch.cat(out)
 
 
@@ -138,11 +136,7 @@ def class_accuracy(G: nn.Module, classifier: nn.Module, per_class: int = 100, se
         raise ValueError("G must have an n_classes attribute (the number of classes it is conditioned on)")
     labels = torch.arange(n_classes).repeat_interleave(per_class)
     images = generate(G, labels, seed=seed)
-    device = next(classifier.parameters()).device
-    classifier.eval()
-    with torch.no_grad():
-        pred = torch.cat([classifier(chunk.to(device)).argmax(1).cpu() for chunk in images.split(500)])
-    hits = (pred == labels).float()
+    hits = (predict(classifier, images).argmax(1) == labels).float()
     overall = float(hits.mean())
     return (overall, hits.view(n_classes, per_class).mean(1)) if per_class_result else overall
 
@@ -161,14 +155,11 @@ def _labelled_batches(data: Iterable) -> Iterable[tuple[torch.Tensor, torch.Tens
             raise ValueError("data yielded no batches: expected a DataLoader of (images, labels)")
 
 
-@torch.no_grad()
 def _snapshot(G: nn.Module, D: nn.Module, real: torch.Tensor, labels: torch.Tensor, fixed: tuple) -> tuple:
-    was_training = G.training, D.training
-    G.eval(), D.eval()
-    fake = G(*fixed)
-    d_real = torch.sigmoid(D(real, labels)).mean().item()
-    d_fake = torch.sigmoid(D(fake, fixed[1])).mean().item()
-    G.train(was_training[0]), D.train(was_training[1])
+    with evaluating(G, D):
+        fake = G(*fixed)
+        d_real = torch.sigmoid(D(real, labels)).mean().item()
+        d_fake = torch.sigmoid(D(fake, fixed[1])).mean().item()
     return d_real, d_fake, fake.cpu()
 
 
@@ -231,11 +222,11 @@ def train_cgan(
 
     bar = tqdm(range(start_step + 1, start_step + steps + 1), desc=desc, disable=not progress, leave=True)
     for step in bar:
-        real, labels = next(batches)
-        real, labels = real.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+        real, cpu_labels = next(batches)
+        real, labels = real.to(device, non_blocking=True), cpu_labels.to(device, non_blocking=True)
         batch_size = real.shape[0]
         noise = sample_noise(batch_size, latent_dim, generator=rng).to(device)
-        wrong = mismatched_labels(labels.cpu(), n_classes, generator=rng).to(device) if mismatched else None
+        wrong = mismatched_labels(cpu_labels, n_classes, generator=rng).to(device) if mismatched else None
         loss_D = d_step_fn(discriminator, generator, real, labels, noise, opt_D, wrong_labels=wrong)
         noise = sample_noise(batch_size, latent_dim, generator=rng).to(device)
         fake_labels = sample_labels(batch_size, n_classes, generator=rng).to(device)

@@ -22,6 +22,7 @@ from torch import nn
 from gancourse import _checks
 from gancourse.interpolate import slerp
 from gancourse.plotting import show_grid
+from gancourse.training import evaluating
 
 
 def show_class_grid(images: torch.Tensor, class_names: list[str], title: str | None = None, ax=None, size: float = 6.0):
@@ -104,7 +105,6 @@ class ClassExplorer:
             self._paths[seed] = slerp(z0, z1, self.walk_steps)            # (walk_steps, d)
         return self._paths[seed][position:position + 1]                   # (1, d)
 
-    @torch.no_grad()
     def images(self, label: int, seed: int = 0, position: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """(the chosen class, (1, C, H, W); every class for the same z, (n_classes, C, H, W)), on the CPU."""
         k = self.generator.n_classes
@@ -112,10 +112,8 @@ class ClassExplorer:
             raise ValueError(f"label must be a class index in [0, {k - 1}], got {label!r}")
         device = next(self.generator.parameters()).device
         z = self.noise(seed, position).to(device).repeat(k, 1)          # (K, d): one z for every class
-        was_training = self.generator.training
-        self.generator.eval()
-        row = self.generator(z, torch.arange(k, device=device)).cpu()   # (K, C, H, W)
-        self.generator.train(was_training)
+        with evaluating(self.generator):
+            row = self.generator(z, torch.arange(k, device=device)).cpu()   # (K, C, H, W)
         return row[label:label + 1], row
 
     def draw(self, label: int, seed: int = 0, position: int = 0):

@@ -22,6 +22,7 @@ from torch import nn
 
 from gancourse import _checks
 from gancourse.metrics import IMAGE_SHAPE, load_classifier
+from gancourse.training import evaluating
 
 
 def feature_statistics(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -97,7 +98,6 @@ def classifier_fid(images_a: torch.Tensor, images_b: torch.Tensor, name: str | n
     return frechet_distance(*stats_a, *stats_b)
 
 
-@torch.no_grad()
 def sample_images(generator: nn.Module, n: int, seed: int = 123, batch_size: int = 500) -> torch.Tensor:
     """``n`` images from ``generator`` (eval mode, on its own device) for noise drawn with ``seed``, on the CPU.
 
@@ -113,12 +113,8 @@ def sample_images(generator: nn.Module, n: int, seed: int = 123, batch_size: int
         raise ValueError("the generator needs an integer latent_dim attribute (the size of its noise input)")
     z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
     device = next(generator.parameters()).device
-    was_training = generator.training
-    generator.eval()
-    try:
+    with evaluating(generator):
         return torch.cat([generator(chunk.to(device)).cpu() for chunk in z.split(batch_size)])
-    finally:
-        generator.train(was_training)
 
 
 def evaluate_generator(generator: nn.Module, name: str = "mnist", n: int = 1000, seed: int = 123) -> dict:

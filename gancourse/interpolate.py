@@ -17,6 +17,7 @@ from torch import nn
 
 from gancourse import _checks
 from gancourse.plotting import show_grid
+from gancourse.training import evaluating
 
 
 def _endpoints(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -70,7 +71,6 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int, eps: float = 1e-7) -> 
 METHODS = {"linear": lerp, "spherical": slerp}
 
 
-@torch.no_grad()
 def interpolate_images(generator: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int = 10,
                        method: str = "spherical") -> torch.Tensor:
     """G's images along the path from each z0[i] to z1[i]: (P, d) pairs → images (P * steps, C, H, W), row by row.
@@ -84,12 +84,8 @@ def interpolate_images(generator: nn.Module, z0: torch.Tensor, z1: torch.Tensor,
     path = METHODS[method](z0, z1, steps)                                # (steps, d) or (P, steps, d)
     flat = path.reshape(-1, path.shape[-1])                              # (P * steps, d)
     device = next(generator.parameters()).device
-    was_training = generator.training
-    generator.eval()
-    try:
+    with evaluating(generator):
         return generator(flat.to(device)).cpu()
-    finally:
-        generator.train(was_training)
 
 
 def plot_interpolation(generator: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int = 10,

@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -124,15 +125,27 @@ def _batches(data: Iterable) -> Iterable[torch.Tensor]:
             raise ValueError("data yielded no batches: expected a DataLoader or an iterable of image batches")
 
 
-@torch.no_grad()
+@contextmanager
+def evaluating(*modules: nn.Module):
+    """Run the block with ``modules`` in eval mode (batch norm uses its running statistics) and without gradients,
+    then put each module back in the mode it was in, even if the block raises."""
+    modes = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        for m, mode in zip(modules, modes):
+            m.train(mode)
+
+
 def _snapshot(G: nn.Module, D: nn.Module, real: torch.Tensor, fixed_noise: torch.Tensor) -> tuple[float, float, torch.Tensor]:
-    was_training = G.training, D.training
-    G.eval(), D.eval()
-    fake = G(fixed_noise)
-    d_real = torch.sigmoid(D(real)).mean().item()
-    d_fake = torch.sigmoid(D(fake)).mean().item()
-    G.train(was_training[0]), D.train(was_training[1])
-    return d_real, d_fake, fake.detach().cpu()
+    with evaluating(G, D):
+        fake = G(fixed_noise)
+        d_real = torch.sigmoid(D(real)).mean().item()
+        d_fake = torch.sigmoid(D(fake)).mean().item()
+    return d_real, d_fake, fake.cpu()
 
 
 def train_gan(

@@ -19,7 +19,6 @@ checkpoint with; ``load_pretrained`` gives that checkpoint back.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import torch
 from torch import nn
 
 from gancourse import _checks
-from gancourse.models.dcgan import PRETRAINED_DIR, dcgan_init, down_block, up_block
+from gancourse.models.dcgan import PRETRAINED_DIR, dcgan_init, down_block, load_configured, up_block
 
 
 def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
@@ -168,15 +167,7 @@ def load_pretrained(name: str = "mnist", device=None, path: str | Path | None = 
     ``info`` is the JSON written beside the checkpoint: the ``CGANConfig``, the training time and the measured class
     accuracy. Raises ``FileNotFoundError`` if there is no checkpoint.
     """
-    from gancourse.training import load_checkpoint
     path = Path(path) if path is not None else pretrained_path(name)
-    if not path.is_file():
-        raise FileNotFoundError(f"no conditional GAN checkpoint at {path}; build it with "
-                                f"`python scripts/build_pretrained_cgan.py {name}`")
-    info_path = path.with_suffix(".json")
-    info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-    known = {k: v for k, v in info.get("config", {}).items() if k in CGANConfig.__dataclass_fields__}
-    G, D = CGANConfig(**known).models()
-    load_checkpoint(path, G, D, map_location="cpu")
-    device = device if device is not None else "cpu"
-    return G.to(device).eval(), D.to(device).eval(), info
+    return load_configured(path, CGANConfig, device,
+                           missing=f"no conditional GAN checkpoint at {path}; build it with "
+                                   f"`python scripts/build_pretrained_cgan.py {name}`")

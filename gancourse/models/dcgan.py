@@ -149,14 +149,23 @@ def load_pretrained(name: str = "mnist", device=None, path: str | Path | None = 
     ``info`` is the JSON written beside the checkpoint: the training configuration, the time it took, and the
     measured classifier-FID and class coverage. Raises ``FileNotFoundError`` if there is no checkpoint.
     """
-    from gancourse.training import load_checkpoint
     path = Path(path) if path is not None else pretrained_path(name)
-    info_path = path.with_suffix(".json")
+    return load_configured(path, DCGANConfig, device,
+                           missing=f"no DCGAN checkpoint at {path}; build it with "
+                                   f"`python scripts/build_pretrained.py {name}`")
+
+
+def load_configured(path: Path, config_class, device=None, missing: str = ""):
+    """``(G, D, info)`` from the checkpoint at ``path``: the models are built by ``config_class`` (a dataclass with a
+    ``models()`` method) from the ``config`` recorded in the JSON beside the checkpoint, then loaded, put on
+    ``device`` (default CPU) and in eval mode. Raises ``FileNotFoundError(missing)`` if there is no checkpoint."""
+    from gancourse.training import load_checkpoint
     if not path.is_file():
-        raise FileNotFoundError(f"no DCGAN checkpoint at {path}; build it with `python scripts/build_pretrained.py {name}`")
+        raise FileNotFoundError(missing or f"no checkpoint at {path}")
+    info_path = path.with_suffix(".json")
     info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-    known = {k: v for k, v in info.get("config", {}).items() if k in DCGANConfig.__dataclass_fields__}
-    G, D = DCGANConfig(**known).models()
+    known = {k: v for k, v in info.get("config", {}).items() if k in config_class.__dataclass_fields__}
+    G, D = config_class(**known).models()
     load_checkpoint(path, G, D, map_location="cpu")
     device = device if device is not None else "cpu"
     return G.to(device).eval(), D.to(device).eval(), info
