@@ -25,10 +25,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gancourse.conditional_training import train_cgan  # noqa: E402
 from gancourse.data import load_images  # noqa: E402
 from gancourse.device import get_device, seed_everything  # noqa: E402
 from gancourse.metrics import load_classifier  # noqa: E402
+from gancourse.training.conditional import train_cgan  # noqa: E402
 from gancourse.models.conditional import CGANConfig  # noqa: E402
 
 PLAIN = dict(projection=False, mismatched=False, lr=2e-4, batch_size=128)
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
     reached: dict[float, tuple[int, float]] = {}
 
     def report(step, history, G, D):
-        acc, seconds = history.accuracy[-1], history.accuracy_seconds[-1]
+        acc, seconds = history.accuracy[-1], history.point_seconds[-1]
         print(f"step {step:5d}  {seconds:7.1f} s  class accuracy {acc:.1%}", flush=True)
         for level in (0.90, 0.95):
             if acc >= level and level not in reached:

@@ -1,7 +1,11 @@
 """Argument checks shared by the public functions: each raises a clear error that says what was expected."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import torch
+from torch import nn
 
 
 def positive_int(name: str, value) -> int:
@@ -48,3 +52,41 @@ def images(name: str, value, shape: tuple[int, int, int]) -> torch.Tensor:
     if tuple(value.shape[1:]) != tuple(shape):
         raise ValueError(f"{name} must have shape (B, {', '.join(map(str, shape))}), got {tuple(value.shape)}")
     return value
+
+
+def boolean(name: str, value) -> bool:
+    """Return ``value`` if it is True or False, else raise ``TypeError``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def seed(name: str, value) -> int:
+    """Return ``value`` if it is a non-negative int (not a bool), else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def module(name: str, value) -> nn.Module:
+    """Return ``value`` if it is a ``torch.nn.Module``, else raise ``TypeError``."""
+    if not isinstance(value, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {type(value).__name__}")
+    return value
+
+
+def rng(name: str, value) -> torch.Generator | None:
+    """Return ``value`` if it is None or a ``torch.Generator``, else raise ``TypeError``."""
+    if value is not None and not isinstance(value, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator (e.g. torch.Generator().manual_seed(0)) or None, "
+                        f"got {type(value).__name__}")
+    return value
+
+
+def path(name: str, value) -> Path:
+    """Return ``value`` as a ``Path`` if it is a str or path-like (not empty), else raise."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (str or pathlib.Path), got {type(value).__name__}")
+    if str(value) == "":
+        raise ValueError(f"{name} is an empty path")
+    return Path(value).expanduser()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -93,3 +94,18 @@ def budget(default: int, quick: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ValueError(f"{name} budget must be a positive integer, got {value!r}")
     return quick if quick_mode() else default
+
+
+@contextmanager
+def one_thread():
+    """Run the block with one CPU thread for torch, then restore the previous setting.
+
+    The 1-D networks are far too small for torch's intra-op parallelism to pay off; on a busy 2-core machine
+    two threads made one Adam step of ``Discriminator1D`` on 512 samples 30x slower (69 ms against 2.2 ms).
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -5,7 +5,7 @@
 For each data set, writes ``dcgan_<name>.pt`` (generator and discriminator weights plus the training history,
 via ``gancourse.training.save_checkpoint``) and ``dcgan_<name>.json`` beside it: the ``DCGANConfig`` used, the
 data source, training seconds and images/s, and the measured classifier-FID against held-out test images, the
-real-vs-real floor and the class coverage of the samples (``gancourse.fid.evaluate_generator``). The
+real-vs-real floor and the class coverage of the samples (``gancourse.metrics.evaluate_generator``). The
 measurements are taken on the checkpoint as written and read back, so they describe exactly what ships.
 Notebook 03 loads these files so that a CPU user can skip the long run. Deterministic for a seed on the CPU.
 """
@@ -21,10 +21,10 @@ import torch
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]  # gancourse, scripts/
 from gancourse.data import canonical_name, load_images  # noqa: E402
 from gancourse.device import get_device, seed_everything  # noqa: E402
-from gancourse.fid import classifier_features, evaluate_generator, feature_statistics, frechet_distance  # noqa: E402
-from gancourse.fid import sample_images  # noqa: E402
-from gancourse.metrics import load_classifier, sample_report  # noqa: E402
+from gancourse.metrics import (classifier_features, evaluate_generator, feature_statistics, frechet_distance,  # noqa: E402
+                               load_classifier, sample_report)
 from gancourse.models.dcgan import PRETRAINED_DIR, DCGANConfig, load_pretrained  # noqa: E402
+from gancourse.sampling import sample_images  # noqa: E402
 from gancourse.training import train_gan  # noqa: E402
 from pretrained_common import build_parser, check_size, prepare, save_half  # noqa: E402
 
@@ -37,7 +37,6 @@ def fid_tracker(name: str, n: int, seed: int = 123):
     curve: list[dict] = []
 
     def callback(step, history, G, D):
-        start = time.perf_counter()
         fake = sample_images(G, n, seed=seed)
         report = sample_report(classifier, fake)
         fid = frechet_distance(*feature_statistics(classifier_features(fake, classifier)), *reference)
@@ -45,9 +44,7 @@ def fid_tracker(name: str, n: int, seed: int = 123):
                       "confident_share": round(report["confident_share"], 3)})
         print(f"  step {step}: classifier-FID {fid:.1f}, {report['classes_covered']} classes, "
               f"{report['confident_share']:.0%} confident", flush=True)
-        callback.seconds += time.perf_counter() - start
 
-    callback.seconds = 0.0
     return callback, curve
 
 
@@ -63,7 +60,7 @@ def build(name: str, config: DCGANConfig, out: Path, device=None, progress: bool
     history = train_gan(G, D, loader, steps=config.steps, lr=config.lr, betas=(config.beta1, 0.999), device=device,
                         seed=config.seed, sample_every=max(1, config.steps // 10), progress=progress,
                         desc=f"DCGAN {name}", callbacks=[track])
-    seconds = history.seconds - track.seconds                         # training only, without the measurements
+    seconds = history.seconds                     # training only: the loop leaves out sample points and callbacks
     info = {
         "data_set": name,
         "data_source": loader.dataset.source,

@@ -18,11 +18,11 @@ from pathlib import Path
 import torch
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]  # gancourse, scripts/
-from gancourse.conditional_training import class_accuracy, train_cgan  # noqa: E402
 from gancourse.data import canonical_name, class_names, load_images  # noqa: E402
 from gancourse.device import get_device, seed_everything  # noqa: E402
-from gancourse.metrics import load_classifier  # noqa: E402
+from gancourse.metrics import class_accuracy, load_classifier  # noqa: E402
 from gancourse.models.conditional import CGANConfig, load_pretrained, pretrained_path  # noqa: E402
+from gancourse.training.conditional import train_cgan  # noqa: E402
 from pretrained_common import build_parser, check_size, load_average, prepare, save_half  # noqa: E402
 
 EVAL_SEED = 2024              # the final measurement draws noise unseen by the measurements during training
@@ -56,9 +56,9 @@ def build(name: str, config: CGANConfig, out: Path, device=None, progress: bool 
         "load_average_after_training": load_average(),  # comparable on an otherwise idle machine
         "accuracy_during_training": [
             {"step": s, "train_seconds": round(t, 1), "class_accuracy": round(a, 3)}
-            for s, t, a in zip(history.accuracy_steps, history.accuracy_seconds, history.accuracy)],
-        "first_90_percent": history.first_reaching(0.90),
-        "first_95_percent": history.first_reaching(0.95),
+            for s, t, a in zip(history.sample_steps, history.point_seconds, history.accuracy)],
+        "first_90_percent": history.first_reaching("accuracy", 0.90),
+        "first_95_percent": history.first_reaching("accuracy", 0.95),
         "stored_dtype": "float16",
         "built_by": f"python scripts/build_pretrained_cgan.py {name} --steps {config.steps} --seed {config.seed}",
     }

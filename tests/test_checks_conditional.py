@@ -5,7 +5,9 @@ import torch
 
 import solutions_conditional as s
 from autograder.checks import conditional as checks
-from gancourse import conditional_training as training
+from gancourse import sampling
+from gancourse.metrics import labels as label_metrics
+from gancourse.training import conditional as training
 from gancourse.models import conditional
 
 CORRECT = [
@@ -59,9 +61,9 @@ REFERENCE_CALLS = [
     (checks.check_d_step, training.d_step),
     (checks.check_d_step, lambda D, G, x, y, z, opt, wrong_labels=None: training.d_step(D, G, x, y, z, opt, wrong_labels)),
     (checks.check_g_step, training.g_step),
-    (checks.check_class_accuracy, training.class_accuracy),
+    (checks.check_class_accuracy, label_metrics.class_accuracy),
     (checks.check_class_accuracy, lambda G, clf, per_class=100: float(
-        (clf(training.generate(G, torch.arange(G.n_classes).repeat_interleave(per_class))).argmax(1)
+        (clf(sampling.generate(G, torch.arange(G.n_classes).repeat_interleave(per_class))).argmax(1)
          == torch.arange(G.n_classes).repeat_interleave(per_class)).float().mean())),
 ]
 

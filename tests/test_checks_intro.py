@@ -4,7 +4,7 @@ import pytest
 
 import solutions_intro as s
 from autograder.checks import intro as checks
-from gancourse import losses, training
+from gancourse import losses, sampling, training
 from gancourse.models import MLPGenerator
 
 CORRECT = [
@@ -43,7 +43,7 @@ def test_wrong_answers_fail_with_a_helpful_message(check, answer, message):
 
 
 REFERENCE_CALLS = [
-    (checks.check_sample_noise, lambda b, d: training.sample_noise(b, d)),
+    (checks.check_sample_noise, lambda b, d: sampling.sample_noise(b, d)),
     (checks.check_discriminator_loss, losses.discriminator_loss),
     (checks.check_discriminator_loss, lambda r, f: losses.bce_with_logits(r, 1.0) + losses.bce_with_logits(f, 0.0)),
     (checks.check_generator_loss, lambda f, non_saturating=True: losses.generator_loss(f, non_saturating)),
@@ -60,7 +60,7 @@ def test_calling_the_reference_earns_no_credit_and_the_reference_is_restored(che
     # the guard put the reference code back
     import torch
     assert losses.discriminator_loss(torch.zeros(2), torch.zeros(2)).item() > 0
-    assert training.sample_noise(2, 3).shape == (2, 3)
+    assert sampling.sample_noise(2, 3).shape == (2, 3)
 
 
 def test_wrapping_the_reference_module_earns_no_credit():

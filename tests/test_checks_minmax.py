@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 import solutions_minmax as s
 from autograder.checks import minmax as checks
-from gancourse import losses, minmax
+from gancourse import losses, theory
 
 CORRECT = [
     (checks.check_bce, s.bce),
@@ -50,20 +50,20 @@ def test_wrong_answers_fail_with_a_helpful_message(check, answer, message):
 
 
 REFERENCE_CALLS = [
-    (checks.check_bce, minmax.binary_cross_entropy),
+    (checks.check_bce, theory.binary_cross_entropy),
     (checks.check_bce, s.torch_bce),
-    (checks.check_bce_with_logits, minmax.binary_cross_entropy_with_logits),
+    (checks.check_bce_with_logits, theory.binary_cross_entropy_with_logits),
     (checks.check_bce_with_logits, s.torch_bce_with_logits),
     (checks.check_bce_with_logits, lambda l, y: F.binary_cross_entropy_with_logits(l, y)),
     (checks.check_bce_with_logits, lambda l, y: torch.binary_cross_entropy_with_logits(l, y, None, None, 1)),
-    (checks.check_optimal_discriminator, lambda p, q: minmax.optimal_discriminator(p, q)),
-    (checks.check_value_function, minmax.value_function),
-    (checks.check_jsd, minmax.js_divergence),
-    (checks.check_jsd, lambda p, q, x: 0.5 * (minmax.kl_divergence(p, (p + q) / 2, x)
-                                              + minmax.kl_divergence(q, (p + q) / 2, x))),
-    (checks.check_generator_losses, minmax.generator_losses),
+    (checks.check_optimal_discriminator, lambda p, q: theory.optimal_discriminator(p, q)),
+    (checks.check_value_function, theory.value_function),
+    (checks.check_jsd, theory.js_divergence),
+    (checks.check_jsd, lambda p, q, x: 0.5 * (theory.kl_divergence(p, (p + q) / 2, x)
+                                              + theory.kl_divergence(q, (p + q) / 2, x))),
+    (checks.check_generator_losses, theory.generator_losses),
     (checks.check_generator_losses, lambda l: (losses.generator_loss(l, False), losses.generator_loss(l, True))),
-    (checks.check_generator_gradients, minmax.generator_gradients),
+    (checks.check_generator_gradients, theory.generator_gradients),
 ]
 
 
@@ -75,8 +75,8 @@ def test_calling_the_reference_earns_no_credit_and_everything_is_restored(check,
     expected = F.softplus(logits) - targets * logits
     assert torch.allclose(F.binary_cross_entropy_with_logits(logits, targets), expected.mean())
     assert torch.allclose(torch.nn.BCELoss()(torch.sigmoid(logits), targets), expected.mean())
-    assert torch.allclose(minmax.binary_cross_entropy_with_logits(logits, targets), expected.mean())
-    assert minmax.js_divergence(torch.ones(3), torch.ones(3), torch.arange(3.0)).item() == 0
+    assert torch.allclose(theory.binary_cross_entropy_with_logits(logits, targets), expected.mean())
+    assert theory.js_divergence(torch.ones(3), torch.ones(3), torch.arange(3.0)).item() == 0
 
 
 def test_a_broken_generator_losses_does_not_fail_generator_gradients():

@@ -6,8 +6,11 @@ import pytest
 import torch
 from torch import nn
 
-from gancourse import conditional_training as ct
-from gancourse.conditional_widgets import ClassExplorer, class_explorer
+from gancourse import sampling
+from gancourse.metrics import class_accuracy
+from gancourse.training import conditional as ct
+from gancourse.training.history import History
+from gancourse.viz.class_explorer import ClassExplorer, class_explorer
 from gancourse.models.conditional import (ConditionalDiscriminator, ConditionalGenerator, discriminator_input,
                                           generator_input, label_maps, label_weights, one_hot)
 from gancourse.training import load_checkpoint
@@ -136,20 +139,20 @@ def test_mismatched_labels_are_always_different_and_cover_the_other_classes():
 
 
 def test_sample_labels_is_uniform_and_validated():
-    y = ct.sample_labels(10000, 10, generator=torch.Generator().manual_seed(0))
+    y = sampling.sample_labels(10000, 10, generator=torch.Generator().manual_seed(0))
     counts = torch.bincount(y, minlength=10)
     assert y.dtype == torch.int64 and counts.min() > 900 and counts.max() < 1100
     with pytest.raises(ValueError):
-        ct.sample_labels(0, 10)
+        sampling.sample_labels(0, 10)
 
 
 # --- grid, generation and class accuracy ----------------------------------------------------------------------------
 def test_grid_inputs_rows_are_classes_and_columns_share_the_noise():
-    z, y = ct.grid_inputs(n_classes=3, n_columns=4, latent_dim=5, seed=1)
+    z, y = sampling.grid_inputs(n_classes=3, n_columns=4, latent_dim=5, seed=1)
     assert z.shape == (12, 5) and y.tolist() == [0] * 4 + [1] * 4 + [2] * 4
     assert torch.equal(z[0:4], z[4:8]) and torch.equal(z[0:4], z[8:12])
     assert not torch.equal(z[0], z[1])
-    assert torch.equal(ct.grid_inputs(3, 4, 5, seed=1)[0], z)
+    assert torch.equal(sampling.grid_inputs(3, 4, 5, seed=1)[0], z)
 
 
 class _Perfect(nn.Module):
@@ -178,15 +181,15 @@ class _Reader(nn.Module):
 
 def test_class_accuracy_draws_in_eval_mode_and_restores_the_mode():
     G = _Perfect()
-    acc, per_class = ct.class_accuracy(G, _Reader(), per_class=7, per_class_result=True)
+    acc, per_class = class_accuracy(G, _Reader(), per_class=7, per_class_result=True)
     assert acc == 1.0 and per_class.tolist() == [1.0] * 10
     assert G.training
-    images = ct.generate(G, torch.tensor([9, 9]), seed=3)
+    images = sampling.generate(G, torch.tensor([9, 9]), seed=3)
     assert images.shape == (2, 1, 28, 28) and torch.allclose(images, torch.full_like(images, 0.4))
     with pytest.raises(ValueError):
-        ct.class_accuracy(G, _Reader(), per_class=0)
+        class_accuracy(G, _Reader(), per_class=0)
     with pytest.raises(ValueError, match="n_classes"):
-        ct.class_accuracy(nn.Linear(2, 2), _Reader())
+        class_accuracy(nn.Linear(2, 2), _Reader())
 
 
 # --- the training loop ----------------------------------------------------------------------------------------------
@@ -205,19 +208,20 @@ def test_train_cgan_records_history_accuracy_grid_and_checkpoint(tmp_path):
                             device="cpu", progress=False, checkpoint=tmp_path / "cgan.pt",
                             callbacks=[lambda step, h, g, d: seen.append(step)])
     assert history.step == list(range(1, 7)) and len(history.loss_D) == 6
-    assert history.sample_steps == [3, 6] and seen == [3, 6]
+    assert history.sample_steps == [0, 3, 6] and seen == [3, 6]
     assert history.samples[-1].shape == (100, 1, 28, 28)          # the 10 × 10 class grid
-    assert history.accuracy_steps == [3, 6] and all(0 <= a <= 1 for a in history.accuracy)
+    assert len(history.accuracy) == 3 and all(0 <= a <= 1 for a in history.accuracy)
     assert history.images_seen == 6 * 16 and history.seconds > 0
-    assert history.first_reaching(-1.0) == (3, history.accuracy_seconds[0]) and history.first_reaching(2.0) is None
+    assert history.first_reaching("accuracy", -1.0) == (0, 0.0) and history.first_reaching("accuracy", 2.0) is None
     G2, D2 = ConditionalGenerator(latent_dim=8, ngf=4), ConditionalDiscriminator(ndf=4, projection=True)
     state = load_checkpoint(tmp_path / "cgan.pt", G2, D2, map_location="cpu")
     assert state["config"]["n_classes"] == 10 and state["config"]["mismatched"] is True
     assert state["history"].steps_done == 6
     assert json.loads((tmp_path / "cgan.json").read_text())["latent_dim"] == 8
-    # continuing a run goes on counting steps
-    more = ct.train_cgan(G, D, _loader(), steps=2, history=history, device="cpu", progress=False, mismatched=False)
-    assert more.step[-2:] == [7, 8]
+    # resuming from the checkpoint goes on counting steps
+    more = ct.train_cgan(G2, D2, _loader(), steps=8, device="cpu", progress=False, checkpoint=tmp_path / "cgan.pt",
+                         resume=True, classifier=_Reader(), accuracy_per_class=2)
+    assert more.step == list(range(1, 9)) and more.sample_steps == [0, 3, 6, 8]
 
 
 def test_train_cgan_uses_the_given_steps_and_rejects_bad_arguments():
@@ -274,18 +278,18 @@ def test_class_explorer_rejects_bad_input_clearly():
 def test_class_grid_and_accuracy_plots():
     import matplotlib.pyplot as plt
 
-    from gancourse.conditional_widgets import plot_class_accuracy, show_class_grid
+    from gancourse.viz import plot_class_accuracy, show_class_grid
     ax = show_class_grid(torch.rand(30, 1, 28, 28) * 2 - 1, ["a", "b", "c"], title="grid")
     assert [t.get_text() for t in ax.texts] == ["a", "b", "c"]
     with pytest.raises(ValueError, match="same number"):
         show_class_grid(torch.rand(31, 1, 28, 28), ["a", "b", "c"])
-    history = ct.CGANHistory(accuracy_steps=[1, 2], accuracy=[0.5, 0.9], accuracy_seconds=[1.0, 2.0])
+    history = History(sample_steps=[1, 2], points={"accuracy": [0.5, 0.9]}, point_seconds=[1.0, 2.0])
     fig = plot_class_accuracy(history, torch.tensor([0.9, 1.0]), ["x", "y"])
     assert len(fig.axes) == 2
     with pytest.raises(ValueError):
         plot_class_accuracy()
     with pytest.raises(ValueError, match="no measured"):
-        plot_class_accuracy(ct.CGANHistory())
+        plot_class_accuracy(History())
     plt.close("all")
 
 
@@ -293,7 +297,7 @@ def test_a_callback_returning_true_stops_training():
     G, D = ConditionalGenerator(latent_dim=8, ngf=4), ConditionalDiscriminator(ndf=4)
     history = ct.train_cgan(G, D, _loader(), steps=10, sample_every=2, device="cpu", progress=False,
                             callbacks=[lambda step, h, g, d: step >= 4])
-    assert history.steps_done == 4 and history.sample_steps == [2, 4]
+    assert history.steps_done == 4 and history.sample_steps == [0, 2, 4]
 
 
 # --- the shipped checkpoint -----------------------------------------------------------------------------------------
@@ -307,7 +311,7 @@ def test_shipped_checkpoint_is_small_documented_and_draws_the_requested_digit():
     assert not G.training and info["evaluation"]["class_accuracy"] >= 0.95
     assert info["built_by"].startswith("python scripts/build_pretrained_cgan.py")
     # measured again here, on noise the build never used: at least 95 % of 1,000 samples show the requested digit
-    acc = ct.class_accuracy(G, load_classifier("mnist"), per_class=100, seed=99)
+    acc = class_accuracy(G, load_classifier("mnist"), per_class=100, seed=99)
     assert acc >= 0.95, f"class accuracy of the shipped generator {acc:.1%}"
 
 
@@ -330,4 +334,4 @@ def test_build_script_writes_a_loadable_checkpoint_with_its_measurements(tmp_pat
                         eval_per_class=3)
     G, _, loaded = load_pretrained("mnist", path=tmp_path / "cgan_mnist.pt")
     assert G.ngf == 4 and loaded["evaluation"]["samples_per_class"] == 3
-    assert len(info["accuracy_during_training"]) == 2 and info["stored_dtype"] == "float16"
+    assert [p["step"] for p in info["accuracy_during_training"]] == [0, 1, 2] and info["stored_dtype"] == "float16"

@@ -11,8 +11,9 @@ matplotlib.use("Agg")
 import gancourse  # noqa: E402
 from gancourse import losses  # noqa: E402
 from gancourse.models import MLPDiscriminator, MLPGenerator  # noqa: E402
-from gancourse.plotting import grid_image, plot_class_counts, plot_losses, plot_samples_over_training, plot_training, show_grid  # noqa: E402
-from gancourse.training import History, d_step, g_step, load_checkpoint, sample_noise, save_checkpoint, train_gan  # noqa: E402
+from gancourse.sampling import sample_noise  # noqa: E402
+from gancourse.training import History, d_step, g_step, load_checkpoint, save_checkpoint, train_gan  # noqa: E402
+from gancourse.viz import grid_image, plot_class_counts, plot_losses, plot_samples_over_training, plot_training, show_grid  # noqa: E402
 
 
 def test_torchvision_imports_with_torch_and_makes_a_grid():
@@ -161,19 +162,20 @@ def test_steps_reject_non_modules():
         g_step(D, G, noise, "adam")
 
 
-def test_train_gan_history_samples_callbacks_and_continuation(tmp_path):
+def test_train_gan_history_samples_callbacks_and_resume(tmp_path):
     G, D, _, _ = _tiny()
     data = [(torch.rand(8, 1, 28, 28) * 2 - 1, torch.zeros(8)) for _ in range(3)]
     seen = []
     history = train_gan(G, D, data, steps=12, sample_every=4, device="cpu", progress=False,
                         callbacks=[lambda step, h, g, d: seen.append(step)], checkpoint=tmp_path / "run.pt")
     assert history.step == list(range(1, 13)) and len(history.loss_D) == 12
-    assert history.sample_steps == [4, 8, 12] and seen == [4, 8, 12]
-    assert history.samples[-1].shape == (64, 1, 28, 28)
+    assert history.sample_steps == [0, 4, 8, 12] and seen == [4, 8, 12]      # step 0: the untrained G, no callback
+    assert history.samples[-1].shape == (64, 1, 28, 28) and len(history.samples) == 4
     assert all(0 <= p <= 1 for p in history.D_real + history.D_fake)
     assert history.images_seen == 96 and history.seconds > 0
-    more = train_gan(G, D, data, steps=3, device="cpu", progress=False, history=history)
-    assert more is history and history.step[-1] == 15
+    more = train_gan(G, D, data, steps=15, sample_every=4, device="cpu", progress=False, checkpoint=tmp_path / "run.pt",
+                     resume=True)
+    assert more.step == list(range(1, 16)) and more.sample_steps == [0, 4, 8, 12, 15]
     assert (tmp_path / "run.pt").is_file() and (tmp_path / "run.json").is_file()
 
 
@@ -198,7 +200,7 @@ def test_train_gan_validates_arguments():
 
 def test_checkpoint_round_trip_and_clear_errors(tmp_path):
     G, D, _, _ = _tiny()
-    history = History(step=[1, 2], loss_D=[1.0, 0.9], loss_G=[0.7, 0.8])
+    history = History.from_dict({"step": [1, 2], "loss_D": [1.0, 0.9], "loss_G": [0.7, 0.8]})
     path = save_checkpoint(tmp_path / "ck.pt", G, D, history=history, config={"latent_dim": 4})
     G2, D2 = MLPGenerator(4, 8), MLPDiscriminator(8)
     loaded = load_checkpoint(path, G2, D2, map_location="cpu")
@@ -219,8 +221,8 @@ def test_plots_draw_and_validate():
     array = grid_image(images, nrow=5)
     assert array.shape[2] == 3 and 0 <= array.min() and array.max() <= 1
     assert show_grid(images, title="t") is not None
-    history = History(step=[1, 2, 3], loss_D=[1.4, 1.2, 1.3], loss_G=[0.7, 0.9, 0.8], sample_steps=[3],
-                      D_real=[0.6], D_fake=[0.4], samples=[images])
+    history = History.from_dict({"step": [1, 2, 3], "loss_D": [1.4, 1.2, 1.3], "loss_G": [0.7, 0.9, 0.8],
+                                 "sample_steps": [3], "D_real": [0.6], "D_fake": [0.4], "samples": [images]})
     assert plot_losses(history) is not None and plot_training(history) is not None
     assert plot_samples_over_training(history, n_show=5) is not None
     report = {"class_counts": [1] * 10}

@@ -1,4 +1,4 @@
-"""gancourse.models.dcgan, gancourse.interpolate, the pretrained-checkpoint builder and the shipped checkpoints."""
+"""gancourse.models.dcgan, gancourse.sampling's interpolation, the pretrained-checkpoint builder and the shipped checkpoints."""
 import importlib.util
 import json
 import math
@@ -9,8 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from gancourse.fid import evaluate_generator, sample_images
-from gancourse.interpolate import interpolate_images, lerp, plot_interpolation, slerp
+from gancourse.metrics import evaluate_generator
+from gancourse.sampling import interpolate_images, lerp, sample_images, slerp
+from gancourse.viz import plot_interpolation
 from gancourse.models.dcgan import (
     DCGANConfig,
     DCGANDiscriminator,

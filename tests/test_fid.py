@@ -1,4 +1,4 @@
-"""gancourse.fid against closed forms and an independent NumPy computation (no SciPy, no torchmetrics)."""
+"""gancourse.metrics.fid against closed forms and an independent NumPy computation (no SciPy, no torchmetrics)."""
 import math
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gancourse.data import load_images
-from gancourse.fid import classifier_features, classifier_fid, feature_statistics, frechet_distance
+from gancourse.metrics import classifier_features, classifier_fid, feature_statistics, frechet_distance
 
 
 def _random_covariance(d: int, seed: int, rank: int | None = None) -> torch.Tensor:

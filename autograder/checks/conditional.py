@@ -10,7 +10,9 @@ from torch import nn
 
 from autograder.checks import as_number, as_tensor, assert_close, changed, dirty_grads, expect, snapshot
 from autograder.references import forbid, use_globals
-from gancourse import conditional_training as training
+from gancourse import sampling
+from gancourse.metrics import labels as label_metrics
+from gancourse.training import conditional as training
 from gancourse.losses import bce_with_logits, discriminator_loss, generator_loss
 from gancourse.models import conditional
 
@@ -226,7 +228,7 @@ class _PixelClassifier(nn.Module):
 def check_class_accuracy(class_accuracy) -> None:
     """``class_accuracy(G, classifier, per_class)``: per_class samples of every class, fresh N(0, I) noise, G in
     eval mode without gradients, the share classified as the requested class, G's mode restored."""
-    with forbid(training.class_accuracy, training.generate):
+    with forbid(label_metrics.class_accuracy, sampling.generate):
         G, clf = _ScriptedGenerator(), _PixelClassifier()
         torch.manual_seed(0)
         result = class_accuracy(G, clf, per_class=400)

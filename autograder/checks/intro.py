@@ -11,7 +11,7 @@ from torch import nn
 from autograder.checks import (as_number, as_tensor, assert_close, changed, copy_parameters, dirty_grads, expect,
                                snapshot)
 from autograder.references import forbid, use_globals
-from gancourse import losses, training
+from gancourse import losses, sampling, training
 from gancourse.models import MLPDiscriminator, MLPGenerator
 
 
@@ -21,7 +21,7 @@ def _seeded(seed: int) -> torch.Generator:
 
 def check_sample_noise(sample_noise) -> None:
     """``sample_noise(batch_size, latent_dim)``: standard normal, float32, reproducible with torch.manual_seed."""
-    with forbid(training.sample_noise):
+    with forbid(sampling.sample_noise):
         z = as_tensor("sample_noise(4, 3)", sample_noise(4, 3))
         expect(tuple(z.shape) == (4, 3), f"sample_noise(4, 3) has shape {tuple(z.shape)}, expected (4, 3)")
         expect(z.dtype == torch.float32, f"sample_noise returns dtype {z.dtype}, expected torch.float32")

@@ -1,5 +1,5 @@
 """Checks for notebook 02 (the BCE min-max game): each runs the student's answer and gancourse's reference
-(``gancourse.minmax``) on the same inputs and compares them. Hidden test cells call these; a failure says what
+(``gancourse.theory``) on the same inputs and compares them. Hidden test cells call these; a failure says what
 differs and what was expected. The two cross-entropy exercises ask for the formula itself, so torch's ready-made
 binary cross-entropy functions earn no credit there either."""
 from __future__ import annotations
@@ -13,7 +13,8 @@ from torch import nn
 
 from autograder.checks import as_tensor, assert_close, expect
 from autograder.references import ReferenceUsed, forbid, use_globals
-from gancourse import losses, minmax
+from gancourse import losses, theory
+from gancourse.data.toy import Gaussian
 
 LOG2 = math.log(2.0)
 
@@ -108,9 +109,9 @@ def check_bce(bce) -> None:
     hints = {"you summed over the elements; take the mean": lambda p, y: -(y * p.log() + (1 - y) * (1 - p).log()).sum(),
              "the sign is wrong: the cross-entropy is minus the mean log-likelihood, so it is >= 0":
                  lambda p, y: (y * p.log() + (1 - y) * (1 - p).log()).mean()}
-    guard = lambda: _guarded(minmax.binary_cross_entropy, torch_bce=True)  # noqa: E731
+    guard = lambda: _guarded(theory.binary_cross_entropy, torch_bce=True)  # noqa: E731
     for name, probs, targets in cases:
-        _compare_scalar_with_grad(f"bce on {name}", bce, minmax.binary_cross_entropy, [probs, targets], 0,
+        _compare_scalar_with_grad(f"bce on {name}", bce, theory.binary_cross_entropy, [probs, targets], 0,
                                   hints=hints, guard=guard)
     with guard():
         exact = _scalar("bce(tensor([1., 0.]), tensor([1., 0.]))", bce(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0])))
@@ -132,10 +133,10 @@ def check_bce_with_logits(bce_with_logits) -> None:
     ]
     hints = {"you summed over the elements; take the mean": lambda l, y: (F.softplus(l) - y * l).sum(),
              "the targets look swapped (y = 1 should reward a large logit)": lambda l, y: (F.softplus(l) - (1 - y) * l).mean()}
-    guard = lambda: _guarded(minmax.binary_cross_entropy_with_logits, minmax.binary_cross_entropy,  # noqa: E731
+    guard = lambda: _guarded(theory.binary_cross_entropy_with_logits, theory.binary_cross_entropy,  # noqa: E731
                              losses.bce_with_logits, torch_bce=True)
     for name, logits, targets in cases:
-        _compare_scalar_with_grad(f"bce_with_logits on {name}", bce_with_logits, minmax.binary_cross_entropy_with_logits,
+        _compare_scalar_with_grad(f"bce_with_logits on {name}", bce_with_logits, theory.binary_cross_entropy_with_logits,
                                   [logits, targets], 0, hints=hints, guard=guard)
     with guard():
         _expect_value_error("bce_with_logits with logits of shape (3,) and targets of shape (2,)", bce_with_logits,
@@ -146,15 +147,15 @@ def check_bce_with_logits(bce_with_logits) -> None:
 def check_optimal_discriminator(optimal_discriminator) -> None:
     """``optimal_discriminator(p_data, p_g)``: p_data / (p_data + p_g) elementwise, 1/2 where both are 0."""
     x = torch.linspace(-4, 4, 81, dtype=torch.float64)
-    p_data, p_g = minmax.Gaussian(1.0, 0.5).pdf(x), minmax.Gaussian(-0.5, 0.8).pdf(x)
+    p_data, p_g = Gaussian(1.0, 0.5).pdf(x), Gaussian(-0.5, 0.8).pdf(x)
     gen = _seeded(23)
     a, b = torch.rand(4, 6, generator=gen), torch.rand(4, 6, generator=gen)
     p = torch.tensor([0.0, 0.3, 0.0, 1.2, 0.0])
     q = torch.tensor([0.0, 0.0, 0.7, 0.4, 0.0])
-    expected, expected_random, expected_edge = (minmax.optimal_discriminator(*pair) for pair in ((p_data, p_g), (a, b), (p, q)))
+    expected, expected_random, expected_edge = (theory.optimal_discriminator(*pair) for pair in ((p_data, p_g), (a, b), (p, q)))
 
     def answer(*args):
-        with forbid(minmax.optimal_discriminator, minmax.virtual_training_criterion):
+        with forbid(theory.optimal_discriminator, theory.virtual_training_criterion):
             return optimal_discriminator(*[t.clone() for t in args])
 
     got = as_tensor("optimal_discriminator(p_data, p_g)", answer(p_data, p_g))
@@ -186,8 +187,8 @@ def _disjoint(n: int = 401) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 def check_value_function(value_function) -> None:
     """``value_function(D, p_data, p_g, x)``: ∫ p_data log D + p_g log(1 - D) dx by the trapezoidal rule."""
     x = torch.linspace(-5, 5, 1001, dtype=torch.float64)
-    p_data, p_g = minmax.Gaussian(1.0, 0.5).pdf(x), minmax.Gaussian(-0.5, 0.8).pdf(x)
-    d_star = minmax.optimal_discriminator(p_data, p_g)
+    p_data, p_g = Gaussian(1.0, 0.5).pdf(x), Gaussian(-0.5, 0.8).pdf(x)
+    d_star = theory.optimal_discriminator(p_data, p_g)
     logistic = torch.sigmoid(2 * x)
     coarse = torch.tensor([-1.0, -0.2, 0.5, 1.1, 2.0], dtype=torch.float64)       # uneven, non-zero ends
     cp, cq, cd = torch.exp(-coarse ** 2), torch.exp(-(coarse - 1) ** 2), torch.sigmoid(coarse)
@@ -196,15 +197,15 @@ def check_value_function(value_function) -> None:
              ("a logistic D for two Gaussians", logistic, p_data, p_g, x),
              ("D = 1/2 everywhere", torch.full_like(x, 0.5), p_data, p_g, x),
              ("an uneven 5-point grid whose densities do not vanish at the ends", cd, cp, cq, coarse),
-             ("disjoint supports, with D* exactly 0 and 1 where a density is 0", minmax.optimal_discriminator(dp, dq),
+             ("disjoint supports, with D* exactly 0 and 1 where a density is 0", theory.optimal_discriminator(dp, dq),
               dp, dq, dx)]
 
     def answer(*args):
-        with forbid(minmax.value_function, minmax.virtual_training_criterion):
+        with forbid(theory.value_function, theory.virtual_training_criterion):
             return value_function(*[t.clone() for t in args])
 
     for name, D, p, q, grid in cases:
-        expected = minmax.value_function(D, p, q, grid)
+        expected = theory.value_function(D, p, q, grid)
         got = _scalar(f"value_function on {name}", answer(D, p, q, grid))
         integrand = torch.xlogy(p, D) + torch.xlogy(q, 1 - D)
         if not bool(torch.isfinite(got)) and bool(torch.isfinite(expected)):
@@ -226,15 +227,15 @@ def check_value_function(value_function) -> None:
 def check_jsd(jsd) -> None:
     """``jsd(p, q, x)``: ½ KL(p‖m) + ½ KL(q‖m), m = (p + q)/2, natural log, trapezoidal rule, 0 log 0 = 0."""
     x = torch.linspace(-5, 5, 1001, dtype=torch.float64)
-    p, q = minmax.Gaussian(1.0, 0.5).pdf(x), minmax.Gaussian(-0.5, 0.8).pdf(x)
+    p, q = Gaussian(1.0, 0.5).pdf(x), Gaussian(-0.5, 0.8).pdf(x)
     dx, dp, dq = _disjoint()
     coarse = torch.tensor([-1.0, -0.2, 0.5, 1.1, 2.0], dtype=torch.float64)
     cp, cq = torch.exp(-coarse ** 2), torch.exp(-(coarse - 1) ** 2)
-    expected, kl = minmax.js_divergence(p, q, x), minmax.kl_divergence(p, q, x)
-    expected_disjoint, expected_coarse = minmax.js_divergence(dp, dq, dx), minmax.js_divergence(cp, cq, coarse)
+    expected, kl = theory.js_divergence(p, q, x), theory.kl_divergence(p, q, x)
+    expected_disjoint, expected_coarse = theory.js_divergence(dp, dq, dx), theory.js_divergence(cp, cq, coarse)
 
     def answer(what, *args):
-        with forbid(minmax.js_divergence, minmax.kl_divergence):
+        with forbid(theory.js_divergence, theory.kl_divergence):
             return _scalar(what, jsd(*[t.clone() for t in args]))
 
     got = answer("jsd of two Gaussians", p, q, x)
@@ -266,7 +267,7 @@ def _logit_cases(seed: int) -> list[tuple[str, torch.Tensor]]:
 
 def check_generator_losses(generator_losses) -> None:
     """``generator_losses(fake_logits)`` → (saturating, non_saturating): mean log(1 - D), -mean log D; stable."""
-    guard = lambda: _guarded(minmax.generator_losses, losses.generator_loss, losses.bce_with_logits)  # noqa: E731
+    guard = lambda: _guarded(theory.generator_losses, losses.generator_loss, losses.bce_with_logits)  # noqa: E731
     for name, logits in _logit_cases(24):
         with guard():
             result = generator_losses(logits.clone())
@@ -277,9 +278,9 @@ def check_generator_losses(generator_losses) -> None:
                 return generator_losses(l)[i]
 
             def reference(l, i=i):
-                return minmax.generator_losses(l)[i]
+                return theory.generator_losses(l)[i]
 
-            other = (lambda l, i=i: minmax.generator_losses(l)[1 - i])
+            other = (lambda l, i=i: theory.generator_losses(l)[1 - i])
             _compare_scalar_with_grad(f"the {form} loss on {name}", student, reference, [logits], 0,
                                       hints={"the two losses are in the wrong order: return (saturating, "
                                              "non_saturating)": other}, guard=guard)
@@ -288,9 +289,9 @@ def check_generator_losses(generator_losses) -> None:
 def check_generator_gradients(generator_gradients) -> None:
     """``generator_gradients(fake_logits)`` → per-sample d/dl of log(1 - sigmoid(l)) and of -log sigmoid(l)."""
     for name, logits in _logit_cases(25):
-        sat, ns = minmax.generator_gradients(logits)
-        with use_globals(generator_gradients, generator_losses=minmax.generator_losses), \
-                forbid(minmax.generator_gradients):
+        sat, ns = theory.generator_gradients(logits)
+        with use_globals(generator_gradients, generator_losses=theory.generator_losses), \
+                forbid(theory.generator_gradients):
             result = generator_gradients(logits.clone())
         expect(isinstance(result, tuple) and len(result) == 2,
                f"generator_gradients should return a tuple (saturating, non_saturating), got {type(result).__name__}")

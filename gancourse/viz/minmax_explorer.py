@@ -1,6 +1,6 @@
-"""Interactive explorers for the notebooks, built on ipywidgets and matplotlib.
+"""An ipywidgets explorer of the 1-D min-max game (notebook 02).
 
-``MinMaxExplorer`` (notebook 02): move the generator's density p_g = N(mean, std²) with two sliders and watch
+``MinMaxExplorer``: move the generator's density p_g = N(mean, std²) with two sliders and watch
 the optimal discriminator D* = p_data / (p_data + p_g), the value C(G) = V(D*, G) and the Jensen–Shannon
 divergence change. The numbers come from ``explorer.state(mean, std)`` and the picture from
 ``explorer.figure(mean, std)``, so both work (and are tested) without a browser; ``explorer.widget()`` wires
@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from gancourse import minmax
+from gancourse import theory
+from gancourse.data.toy import Gaussian
 
 LOG4 = math.log(4.0)
 
@@ -27,7 +28,7 @@ class MinMaxExplorer:
                  mean_range: tuple[float, float] | None = None, std_range: tuple[float, float] = (0.1, 2.0)):
         if not hasattr(p_data, "pdf"):
             raise TypeError(f"p_data must be a density with a pdf(x) method, got {type(p_data).__name__}")
-        self.x = minmax.check_grid(x).double()
+        self.x = theory.check_grid(x).double()
         self.p_data, self.density = p_data, p_data.pdf(self.x)
         lo, hi = float(self.x[0]), float(self.x[-1])
         self.mean_range = tuple(mean_range) if mean_range is not None else (lo, hi)
@@ -57,10 +58,10 @@ class MinMaxExplorer:
         over the grid, so a p_g that spills over the grid's ends shows up as a gap of about log 2 · (1 - mass_g).
         """
         mean, std = self._check(self.mean if mean is None else mean, self.std if std is None else std)
-        p_g = minmax.Gaussian(mean, std).pdf(self.x)
-        d_star = minmax.optimal_discriminator(self.density, p_g)
-        value = float(minmax.virtual_training_criterion(self.density, p_g, self.x))
-        jsd = float(minmax.js_divergence(self.density, p_g, self.x))
+        p_g = Gaussian(mean, std).pdf(self.x)
+        d_star = theory.optimal_discriminator(self.density, p_g)
+        value = float(theory.virtual_training_criterion(self.density, p_g, self.x))
+        jsd = float(theory.js_divergence(self.density, p_g, self.x))
         return {"mean": mean, "std": std, "p_g": p_g, "D_star": d_star, "V": value, "JSD": jsd,
                 "gap": abs(value - (-LOG4 + 2 * jsd)), "mass_g": float(torch.trapezoid(p_g, self.x)),
                 "spread": float(torch.trapezoid((self.density + p_g) / 2 * (d_star - 0.5).abs(), self.x))}

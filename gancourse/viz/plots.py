@@ -1,4 +1,5 @@
-"""Pictures: sample grids (torchvision's make_grid drawn with matplotlib), loss curves, and samples over training."""
+"""Pictures: sample grids (torchvision's make_grid drawn with matplotlib), loss curves, samples over training,
+class counts, the class grid and class accuracy of a conditional generator, and latent interpolations."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -7,6 +8,7 @@ import torch
 from torchvision.utils import make_grid
 
 from gancourse import _checks
+from gancourse.sampling import interpolate_images
 
 
 def grid_image(images: torch.Tensor, nrow: int = 8, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
@@ -115,3 +117,67 @@ def plot_class_counts(reports: dict, class_names: list[str], title: str = "Predi
     ax.set_title(title)
     ax.legend(fontsize="small")
     return ax
+
+
+def show_class_grid(images: torch.Tensor, class_names: list[str], title: str | None = None, ax=None, size: float = 6.0):
+    """Draw (K * n_columns, C, H, W) images as a grid with one row per class, each row named. Returns the Axes."""
+    _checks.tensor("images", images, ndim=4)
+    k = len(class_names)
+    if k == 0 or images.shape[0] % k:
+        raise ValueError(f"images must hold the same number of images for each of the {k} classes, "
+                         f"got {images.shape[0]} images")
+    n_columns = images.shape[0] // k
+    ax = show_grid(images, nrow=n_columns, title=title, ax=ax, size=size)
+    height = ax.get_images()[0].get_array().shape[0]
+    for i, name in enumerate(class_names):
+        ax.text(-4, (i + 0.5) * height / k, name, ha="right", va="center", fontsize="small")
+    return ax
+
+
+def plot_class_accuracy(history=None, per_class: torch.Tensor | None = None, class_names: list[str] | None = None,
+                        title: str = ""):
+    """Class accuracy during training (``history.accuracy`` at each sample point, against training seconds) and/or per class. Returns the Figure."""
+    panels = [p for p in (history, per_class) if p is not None]
+    if not panels:
+        raise ValueError("give a history with measured accuracies, a per-class accuracy tensor, or both")
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.2), squeeze=False)
+    axes = list(axes[0])
+    if history is not None:
+        if "accuracy" not in getattr(history, "points", {}):
+            raise ValueError("history has no measured class accuracy: train with classifier=...")
+        ax = axes.pop(0)
+        ax.plot(history.point_seconds, history.points["accuracy"], "o-", label="class accuracy")
+        for level, style in ((0.9, ":"), (0.95, "--")):
+            ax.axhline(level, color="grey", linestyle=style, linewidth=1, label=f"{level:.0%}")
+        ax.set_xlabel("training seconds")
+        ax.set_ylabel("share classified as requested")
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"{title} class accuracy during training".strip())
+        ax.legend(loc="lower right", fontsize="small")
+    if per_class is not None:
+        names = class_names or [str(i) for i in range(len(per_class))]
+        if len(names) != len(per_class):
+            raise ValueError(f"got {len(per_class)} accuracies but {len(names)} class names")
+        ax = axes.pop(0)
+        ax.bar(range(len(names)), [float(a) for a in per_class], color="tab:green")
+        ax.set_xticks(range(len(names)), names, rotation=30 if max(map(len, names)) > 2 else 0, ha="right")
+        ax.set_ylim(0, 1.02)
+        ax.set_ylabel("class accuracy")
+        ax.set_title(f"{title} accuracy per requested class".strip())
+    fig.tight_layout()
+    return fig
+
+
+def plot_interpolation(generator: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int = 10,
+                       methods: tuple[str, ...] = ("linear", "spherical"), size: float = 1.0):
+    """One panel per method; each row walks from G(z0[i]) (left) to G(z1[i]) (right). Returns the Figure."""
+    if not methods:
+        raise ValueError("methods is empty: expected some of 'linear', 'spherical'")
+    rows = 1 if z0.ndim == 1 else z0.shape[0]
+    fig, axes = plt.subplots(1, len(methods), figsize=(len(methods) * steps * size * 0.8, rows * size + 0.5),
+                             squeeze=False)
+    for ax, method in zip(axes[0], methods):
+        images = interpolate_images(generator, z0, z1, steps=steps, method=method)
+        show_grid(images, nrow=steps, ax=ax, title=f"{method} interpolation")
+    fig.tight_layout()
+    return fig

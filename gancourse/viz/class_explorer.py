@@ -1,13 +1,10 @@
-"""Pictures of a conditional generator, and an ipywidgets control to pick the class and move through latent space.
-
-``show_class_grid`` draws the class grid (rows = classes, columns = fixed noise vectors); ``plot_class_accuracy``
-draws the class accuracy measured during training and per class.
+"""An ipywidgets control for a conditional generator to pick the class and move through latent space.
 
 ``class_explorer(G, class_names)`` shows three controls and a picture:
 
 * **class** — which class G is asked for (its one-hot label);
 * **noise** — which noise vector z: seed s draws z_s ~ N(0, I);
-* **walk** — a position on the great circle from z_s to z_{s+1} (``gancourse.interpolate.slerp``), so that
+* **walk** — a position on the great circle from z_s to z_{s+1} (``gancourse.sampling.slerp``), so that
   moving the slider changes the *style* of the image continuously while the label keeps its *class*.
 
 The picture shows the chosen class large, and beside it the same z under every label: one noise vector, one
@@ -20,58 +17,8 @@ import torch
 from torch import nn
 
 from gancourse import _checks
-from gancourse.interpolate import slerp
-from gancourse.plotting import show_grid
-from gancourse.training import evaluating
-
-
-def show_class_grid(images: torch.Tensor, class_names: list[str], title: str | None = None, ax=None, size: float = 6.0):
-    """Draw (K * n_columns, C, H, W) images as a grid with one row per class, each row named. Returns the Axes."""
-    _checks.tensor("images", images, ndim=4)
-    k = len(class_names)
-    if k == 0 or images.shape[0] % k:
-        raise ValueError(f"images must hold the same number of images for each of the {k} classes, "
-                         f"got {images.shape[0]} images")
-    n_columns = images.shape[0] // k
-    ax = show_grid(images, nrow=n_columns, title=title, ax=ax, size=size)
-    height = ax.get_images()[0].get_array().shape[0]
-    for i, name in enumerate(class_names):
-        ax.text(-4, (i + 0.5) * height / k, name, ha="right", va="center", fontsize="small")
-    return ax
-
-
-def plot_class_accuracy(history=None, per_class: torch.Tensor | None = None, class_names: list[str] | None = None,
-                        title: str = ""):
-    """Class accuracy during training (``history.accuracy`` against training seconds) and/or per class. Returns the Figure."""
-    panels = [p for p in (history, per_class) if p is not None]
-    if not panels:
-        raise ValueError("give a history with measured accuracies, a per-class accuracy tensor, or both")
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.2), squeeze=False)
-    axes = list(axes[0])
-    if history is not None:
-        if not getattr(history, "accuracy", None):
-            raise ValueError("history has no measured class accuracy: train with classifier=...")
-        ax = axes.pop(0)
-        ax.plot(history.accuracy_seconds, history.accuracy, "o-", label="class accuracy")
-        for level, style in ((0.9, ":"), (0.95, "--")):
-            ax.axhline(level, color="grey", linestyle=style, linewidth=1, label=f"{level:.0%}")
-        ax.set_xlabel("training seconds")
-        ax.set_ylabel("share classified as requested")
-        ax.set_ylim(0, 1.02)
-        ax.set_title(f"{title} class accuracy during training".strip())
-        ax.legend(loc="lower right", fontsize="small")
-    if per_class is not None:
-        names = class_names or [str(i) for i in range(len(per_class))]
-        if len(names) != len(per_class):
-            raise ValueError(f"got {len(per_class)} accuracies but {len(names)} class names")
-        ax = axes.pop(0)
-        ax.bar(range(len(names)), [float(a) for a in per_class], color="tab:green")
-        ax.set_xticks(range(len(names)), names, rotation=30 if max(map(len, names)) > 2 else 0, ha="right")
-        ax.set_ylim(0, 1.02)
-        ax.set_ylabel("class accuracy")
-        ax.set_title(f"{title} accuracy per requested class".strip())
-    fig.tight_layout()
-    return fig
+from gancourse.sampling import evaluating, slerp
+from gancourse.viz.plots import show_grid
 
 
 class ClassExplorer:

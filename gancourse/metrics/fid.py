@@ -21,8 +21,8 @@ import torch
 from torch import nn
 
 from gancourse import _checks
-from gancourse.metrics import IMAGE_SHAPE, load_classifier
-from gancourse.training import evaluating
+from gancourse.metrics.classifier import IMAGE_SHAPE, load_classifier, sample_report
+from gancourse.sampling import evaluating, sample_images
 
 
 def feature_statistics(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -98,34 +98,14 @@ def classifier_fid(images_a: torch.Tensor, images_b: torch.Tensor, name: str | n
     return frechet_distance(*stats_a, *stats_b)
 
 
-def sample_images(generator: nn.Module, n: int, seed: int = 123, batch_size: int = 500) -> torch.Tensor:
-    """``n`` images from ``generator`` (eval mode, on its own device) for noise drawn with ``seed``, on the CPU.
-
-    The same seed gives the same noise, so two generators (or one before and after training) are compared on
-    the same z. The generator is put back in its previous mode afterwards.
-    """
-    if not isinstance(generator, nn.Module):
-        raise TypeError(f"generator must be a torch.nn.Module, got {type(generator).__name__}")
-    _checks.positive_int("n", n)
-    _checks.positive_int("batch_size", batch_size)
-    latent_dim = getattr(generator, "latent_dim", None)
-    if not isinstance(latent_dim, int):
-        raise ValueError("the generator needs an integer latent_dim attribute (the size of its noise input)")
-    z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
-    device = next(generator.parameters()).device
-    with evaluating(generator):
-        return torch.cat([generator(chunk.to(device)).cpu() for chunk in z.split(batch_size)])
-
-
 def evaluate_generator(generator: nn.Module, name: str = "mnist", n: int = 1000, seed: int = 123) -> dict:
     """Classifier-FID of ``n`` samples against the first ``n`` held-out test images, the real-vs-real floor
     (the first ``n`` training images against the same test images) and the spread of predicted classes.
 
-    Returns a JSON-ready dict: ``n``, ``fid``, ``floor_fid``, and from ``gancourse.metrics.sample_report``
+    Returns a JSON-ready dict: ``n``, ``fid``, ``floor_fid``, and from ``sample_report``
     ``classes_covered``, ``class_entropy``, ``confident_share`` and ``class_counts``.
     """
-    from gancourse.data import load_images
-    from gancourse.metrics import sample_report
+    from gancourse.data import load_images      # here, not at the top: gancourse.data need not load with metrics
 
     test = load_images(name, train=False).images
     train = load_images(name, train=True).images

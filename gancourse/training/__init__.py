@@ -1,0 +1,15 @@
+"""Training: one loop for every model family (``loop.train``), and one small module per family holding its steps.
+
+* ``loop`` — ``train(family, data, steps=...)`` and the ``Family`` base class; ``history`` — ``History``;
+  ``checkpoints`` — atomic checkpoint files;
+* ``gan`` — ``d_step``, ``g_step``, the ``GAN`` family and ``train_gan``;
+* ``conditional`` — the labelled steps, the ``ConditionalGAN`` family and ``train_cgan``;
+* ``discriminator`` — ``fit_discriminator``: D alone against a fixed G.
+"""
+from gancourse.training.checkpoints import load_checkpoint, read_states, save_checkpoint, write_states
+from gancourse.training.gan import GAN, d_step, g_step, train_gan
+from gancourse.training.history import History
+from gancourse.training.loop import Family, train
+
+__all__ = ["GAN", "Family", "History", "d_step", "g_step", "load_checkpoint", "read_states", "save_checkpoint",
+           "train", "train_gan", "write_states"]

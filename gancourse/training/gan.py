@@ -1,0 +1,187 @@
+"""The GAN family: its two steps as plain functions, and the family that the one training loop runs.
+
+* ``d_step`` — (1) update D: maximise log D(x) + log(1 - D(G(z))), on a detached fake batch;
+* ``g_step`` — (2) update G: make D call its samples real (non-saturating loss by default);
+* ``GAN`` — the family: networks, Adam optimisers, one step = ``d_step`` then ``g_step`` (yours if you pass
+  them), a fixed noise batch drawn through G at every sample point, and D(x), D(G(z)) measured there;
+* ``train_gan`` — ``gancourse.training.train(GAN(...), data, ...)`` in one call.
+
+Any G mapping (B, latent_dim) noise to images and any D mapping images to (B,) logits will do.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Iterable
+
+import torch
+from torch import nn
+
+from gancourse import _checks
+from gancourse.losses import discriminator_loss, generator_loss
+from gancourse.sampling import evaluating, sample_noise
+from gancourse.training.history import History
+from gancourse.training.loop import Family, train
+
+
+def check_step_args(D: nn.Module, G: nn.Module, optimizer: torch.optim.Optimizer) -> None:
+    """Raise a clear TypeError unless D and G are modules and ``optimizer`` is an optimiser."""
+    _checks.module("D", D)
+    _checks.module("G", G)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+
+
+def d_step(D: nn.Module, G: nn.Module, real: torch.Tensor, noise: torch.Tensor, opt_D: torch.optim.Optimizer) -> float:
+    """One discriminator update; returns the discriminator loss as a float.
+
+    (1) Update D network: maximise log D(x) + log(1 - D(G(z))), i.e. minimise BCE with real = 1, fake = 0.
+    The fake batch is *detached*: this step must not compute (or accumulate) gradients in G.
+    """
+    check_step_args(D, G, opt_D)
+    _checks.tensor("real", real, ndim=4)
+    _checks.tensor("noise", noise, ndim=2)
+    opt_D.zero_grad(set_to_none=True)
+    fake = G(noise).detach()                    # cut the graph: no gradient flows back into G
+    loss = discriminator_loss(D(real), D(fake))
+    loss.backward()
+    opt_D.step()
+    return loss.item()
+
+
+def g_step(D: nn.Module, G: nn.Module, noise: torch.Tensor, opt_G: torch.optim.Optimizer,
+           non_saturating: bool = True) -> float:
+    """One generator update; returns the generator loss as a float.
+
+    (2) Update G network: make D(G(z)) large (non-saturating: minimise -log D(G(z))).
+    Gradients flow through D into G, but only G's optimiser steps: D's weights stay as they are.
+    """
+    check_step_args(D, G, opt_G)
+    _checks.tensor("noise", noise, ndim=2)
+    opt_G.zero_grad(set_to_none=True)
+    loss = generator_loss(D(G(noise)), non_saturating=non_saturating)
+    loss.backward()
+    opt_G.step()
+    return loss.item()
+
+
+def images_of(batch) -> torch.Tensor:
+    """The images of a batch: the batch itself, or the first item of an (images, labels) pair."""
+    return batch[0] if isinstance(batch, (tuple, list)) else batch
+
+
+def adam(module: nn.Module, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
+    """Adam over ``module``'s parameters, with the arguments checked."""
+    _checks.positive_float("lr", lr)
+    if (not isinstance(betas, (tuple, list)) or len(betas) != 2
+            or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas)):
+        raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
+    return torch.optim.Adam(module.parameters(), lr=lr, betas=tuple(betas))
+
+
+class GAN(Family):
+    """An unconditional GAN: each training step is ``d_step`` then ``g_step``, each on fresh noise."""
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, *, latent_dim: int | None = None,
+                 lr: float = 2e-4,                              # Adam learning rate for both networks (DCGAN paper)
+                 betas: tuple[float, float] = (0.5, 0.999),     # Adam betas (DCGAN paper: beta1 = 0.5)
+                 non_saturating: bool = True,                   # generator loss form
+                 opt_G: torch.optim.Optimizer | None = None, opt_D: torch.optim.Optimizer | None = None,
+                 d_step_fn: Callable = d_step, g_step_fn: Callable = g_step,
+                 fixed_noise: torch.Tensor | None = None,       # the batch drawn at each sample point
+                 n_samples: int = 64):                          # its size if none is given
+        self.G, self.D = _checks.module("generator", generator), _checks.module("discriminator", discriminator)
+        latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
+        if latent_dim is None:
+            raise ValueError("latent_dim is needed: pass latent_dim=..., since the generator has no latent_dim attribute")
+        self.latent_dim = _checks.positive_int("latent_dim", latent_dim)
+        self.non_saturating = _checks.boolean("non_saturating", non_saturating)
+        for name, fn in (("d_step_fn", d_step_fn), ("g_step_fn", g_step_fn)):
+            if not callable(fn):
+                raise TypeError(f"{name} must be a function, got {type(fn).__name__}")
+        self.d_step_fn, self.g_step_fn = d_step_fn, g_step_fn
+        if fixed_noise is not None:
+            _checks.tensor("fixed_noise", fixed_noise, ndim=2)
+        self.fixed_noise, self.n_samples = fixed_noise, _checks.positive_int("n_samples", n_samples)
+        self.lr, self.betas = lr, betas
+        self.models = {"generator": self.G, "discriminator": self.D}
+        self.optimizers = {"opt_G": opt_G or adam(self.G, lr, betas), "opt_D": opt_D or adam(self.D, lr, betas)}
+
+    def setup(self, device, rng):
+        super().setup(device, rng)
+        if self.fixed_noise is None:
+            self.fixed_noise = sample_noise(self.n_samples, self.latent_dim, generator=rng)
+        self.fixed_noise = self.fixed_noise.to(device)
+
+    def noise(self, batch_size: int, rng: torch.Generator) -> torch.Tensor:
+        return sample_noise(batch_size, self.latent_dim, generator=rng).to(self.device)
+
+    def train_step(self, batch, rng):
+        real = images_of(batch).to(self.device, non_blocking=True)
+        loss_D = self.d_step_fn(self.D, self.G, real, self.noise(real.shape[0], rng), self.optimizers["opt_D"])
+        loss_G = self.g_step_fn(self.D, self.G, self.noise(real.shape[0], rng), self.optimizers["opt_G"],
+                                non_saturating=self.non_saturating)
+        return {"loss_D": float(loss_D), "loss_G": float(loss_G)}
+
+    def sample(self):
+        with evaluating(self.G):
+            return self.G(self.fixed_noise).cpu()
+
+    def measure(self, batch):
+        """The mean probabilities D(x) on the latest real batch and D(G(z)) on the fixed noise, in eval mode."""
+        with evaluating(self.G, self.D):
+            d_real = torch.sigmoid(self.D(images_of(batch).to(self.device))).mean().item()
+            d_fake = torch.sigmoid(self.D(self.G(self.fixed_noise))).mean().item()
+        return {"D_real": d_real, "D_fake": d_fake}
+
+    def config(self):
+        return {"latent_dim": self.latent_dim, "lr": self.lr, "betas": list(self.betas),
+                "non_saturating": self.non_saturating}
+
+
+def train_gan(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    data: Iterable,
+    *,
+    steps: int,
+    latent_dim: int | None = None,
+    lr: float = 2e-4,                              # Adam learning rate for both networks (DCGAN paper)
+    betas: tuple[float, float] = (0.5, 0.999),     # Adam betas (DCGAN paper: beta1 = 0.5)
+    non_saturating: bool = True,                   # generator loss form
+    device=None,                                   # None: gancourse.get_device()
+    fixed_noise: torch.Tensor | None = None,       # the batch drawn at each sample point
+    n_samples: int = 64,                           # size of the fixed noise batch if none is given
+    sample_every: int | None = None,               # None: 10 sample points over the run
+    sample_at_start: bool = True,                  # also a sample point at step 0 (the untrained G)
+    seed: int = 0,                                 # seeds the fixed noise and the noise of every step
+    opt_G: torch.optim.Optimizer | None = None,
+    opt_D: torch.optim.Optimizer | None = None,
+    d_step_fn: Callable = d_step,
+    g_step_fn: Callable = g_step,
+    callbacks: Iterable[Callable] = (),            # fn(step, history, generator, discriminator); True stops
+    checkpoint: str | os.PathLike | None = None,   # written at every sample point and at the end
+    resume: bool = False,                          # continue from `checkpoint` if it exists
+    progress: bool = True,
+    desc: str = "Training GAN",
+) -> History:
+    """Train a GAN until step ``steps`` with the one training loop and return the measured ``History``
+    (``loss_D``, ``loss_G`` per step; ``D_real``, ``D_fake`` and G's images for the fixed noise at each sample point)."""
+    family = GAN(generator, discriminator, latent_dim=latent_dim, lr=lr, betas=betas, non_saturating=non_saturating,
+                 opt_G=opt_G, opt_D=opt_D, d_step_fn=d_step_fn, g_step_fn=g_step_fn, fixed_noise=fixed_noise,
+                 n_samples=n_samples)
+    return train(family, data, steps=steps, device=device, sample_every=sample_every, sample_at_start=sample_at_start,
+                 seed=seed, callbacks=networks_callbacks(callbacks), checkpoint=checkpoint, resume=resume,
+                 progress=progress, desc=desc)
+
+
+def networks_callbacks(callbacks: Iterable[Callable]) -> list[Callable]:
+    """Adapt ``fn(step, history, generator, discriminator)`` callbacks to the loop's ``fn(step, history, family)``."""
+    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Iterable):
+        raise TypeError(f"callbacks must be a list of functions, got {type(callbacks).__name__}")
+    adapted = []
+    for callback in callbacks:
+        if not callable(callback):
+            raise TypeError(f"callbacks must be functions fn(step, history, generator, discriminator), "
+                            f"got {type(callback).__name__}")
+        adapted.append(lambda step, history, family, fn=callback: fn(step, history, family.G, family.D))
+    return adapted
