@@ -20,12 +20,13 @@ import torch.nn.functional as F
 from gancourse import _checks
 
 
+def _bce(flat: torch.Tensor, target: float) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(flat, torch.full_like(flat, target))
+
+
 def bce_with_logits(logits: torch.Tensor, target: float) -> torch.Tensor:
     """Mean binary cross-entropy of ``sigmoid(logits)`` against a constant ``target`` in [0, 1]."""
-    flat = _checks.logits("logits", logits)
-    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0.0 <= target <= 1.0:
-        raise ValueError(f"target must be a number in [0, 1], got {target!r}")
-    return F.binary_cross_entropy_with_logits(flat, torch.full_like(flat, float(target)))
+    return _bce(_checks.logits("logits", logits), _checks.number("target", target, 0.0, 1.0))
 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -37,7 +38,8 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> 
     Returns:
         A scalar tensor ``mean softplus(-real_logits) + mean softplus(fake_logits)`` (>= 0).
     """
-    return bce_with_logits(real_logits, 1.0) + bce_with_logits(fake_logits, 0.0)
+    real, fake = _checks.logits("real_logits", real_logits), _checks.logits("fake_logits", fake_logits)
+    return _bce(real, 1.0) + _bce(fake, 0.0)
 
 
 def generator_loss(fake_logits: torch.Tensor, non_saturating: bool = True) -> torch.Tensor:
@@ -47,8 +49,7 @@ def generator_loss(fake_logits: torch.Tensor, non_saturating: bool = True) -> to
     label 1. ``non_saturating=False``: the min-max form ``mean log(1 - D(G(z)))``, which is <= 0 and
     whose gradient vanishes when D confidently rejects the fakes.
     """
-    if not isinstance(non_saturating, bool):
-        raise TypeError(f"non_saturating must be True or False, got {non_saturating!r}")
-    if non_saturating:
-        return bce_with_logits(fake_logits, 1.0)
-    return -bce_with_logits(fake_logits, 0.0)
+    fake = _checks.logits("fake_logits", fake_logits)
+    if _checks.boolean("non_saturating", non_saturating):
+        return _bce(fake, 1.0)
+    return -_bce(fake, 0.0)

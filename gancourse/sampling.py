@@ -32,7 +32,7 @@ def sample_noise(batch_size: int, latent_dim: int, device=None, generator: torch
     _checks.positive_int("batch_size", batch_size)
     _checks.positive_int("latent_dim", latent_dim)
     z = torch.randn(batch_size, latent_dim, generator=_checks.rng("generator", generator))
-    return z if device is None else z.to(device)
+    return z if device is None else z.to(_checks.device("device", device))
 
 
 def sample_labels(batch_size: int, n_classes: int, device=None, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -40,7 +40,7 @@ def sample_labels(batch_size: int, n_classes: int, device=None, generator: torch
     _checks.positive_int("batch_size", batch_size)
     _checks.positive_int("n_classes", n_classes)
     y = torch.randint(0, n_classes, (batch_size,), generator=_checks.rng("generator", generator))
-    return y if device is None else y.to(device)
+    return y if device is None else y.to(_checks.device("device", device))
 
 
 def grid_inputs(n_classes: int = 10, n_columns: int = 10, latent_dim: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -60,7 +60,7 @@ def evaluating(*modules: nn.Module):
     """Run the block with ``modules`` in eval mode (batch norm uses its running statistics) and without gradients,
     then put each module back in the mode it was in, even if the block raises."""
     for i, m in enumerate(modules):
-        _checks.module(f"module {i}", m)
+        _checks.module(f"modules[{i}]", m)
     modes = [m.training for m in modules]
     for m in modules:
         m.eval()
@@ -97,7 +97,7 @@ def sample_images(generator: nn.Module, n: int, seed: int = 123, batch_size: int
 def generate(generator: nn.Module, labels: torch.Tensor, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
     """Images G(z, labels) of a conditional generator on the CPU, for fresh noise seeded by ``seed``, in eval mode."""
     latent_dim = _latent_dim(generator)
-    _checks.tensor("labels", labels, ndim=1, floating=False)
+    _checks.class_labels("labels", labels)
     if labels.numel() == 0:
         raise ValueError("labels is empty: expected at least one class index")
     _checks.positive_int("batch_size", batch_size)
@@ -137,9 +137,11 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int, eps: float = 1e-7) -> 
     for exactly opposite ones the great circle is not unique and a ``ValueError`` is raised.
     """
     z0, z1, t = _endpoints(z0, z1, steps)
+    eps = _checks.positive_float("eps", eps)
     n0, n1 = z0.norm(dim=-1, keepdim=True), z1.norm(dim=-1, keepdim=True)   # (..., 1)
     if bool((n0 < eps).any() or (n1 < eps).any()):
-        raise ValueError("slerp needs non-zero end points: the direction of a zero vector is undefined")
+        raise ValueError(f"slerp needs non-zero end points (norm above eps={eps:g}): the direction of a zero vector "
+                         f"is undefined")
     u0, u1 = z0 / n0, z1 / n1
     cos = (u0 * u1).sum(dim=-1, keepdim=True).clamp(-1, 1)
     if bool((cos < -1 + eps).any()):
@@ -165,9 +167,8 @@ def interpolate_images(generator: nn.Module, z0: torch.Tensor, z1: torch.Tensor,
 
     The generator is run in eval mode (batch-norm running statistics), and put back in its previous mode.
     """
-    if not isinstance(generator, nn.Module):
-        raise TypeError(f"generator must be a torch.nn.Module, got {type(generator).__name__}")
-    if method not in METHODS:
+    _checks.module("generator", generator)
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     path = METHODS[method](z0, z1, steps)                                # (steps, d) or (P, steps, d)
     flat = path.reshape(-1, path.shape[-1])                              # (P * steps, d)

@@ -42,9 +42,15 @@ def kde(samples: torch.Tensor, x: torch.Tensor, bandwidth: float | None = None, 
     x = check_grid(x)
     values = _checks.tensor("samples", samples).detach().flatten().to(device=x.device, dtype=x.dtype)
     if values.numel() < 2:
-        raise ValueError("kde needs at least two samples")
-    h = bandwidth if bandwidth is not None else 1.06 * float(values.std()) * values.numel() ** -0.2
-    h = _checks.positive_float("bandwidth", h)
+        raise ValueError(f"samples must hold at least two values for a density estimate, got shape "
+                         f"{tuple(samples.shape)}")
+    if bandwidth is None:
+        spread = float(values.std())
+        if not spread > 0:
+            raise ValueError(f"samples must be finite and not all equal for Silverman's rule, got standard deviation "
+                             f"{spread:g}: pass bandwidth=... explicitly")
+        bandwidth = 1.06 * spread * values.numel() ** -0.2
+    h = _checks.positive_float("bandwidth", bandwidth)
     total = torch.zeros_like(x)
     for part in values.split(_checks.positive_int("chunk", chunk)):
         u = (x[:, None] - part[None, :]) / h                              # (N, chunk)

@@ -158,7 +158,7 @@ def test_steps_reject_non_modules():
     G, D, real, noise = _tiny()
     with pytest.raises(TypeError, match="D must be a torch.nn.Module"):
         d_step("D", G, real, noise, torch.optim.SGD(D.parameters(), lr=0.1))
-    with pytest.raises(TypeError, match="optimizer must be"):
+    with pytest.raises(TypeError, match="opt_G must be"):
         g_step(D, G, noise, "adam")
 
 

@@ -69,6 +69,13 @@ class ImageDataset(TensorDataset):
     """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, *, name: str, split: str, source: str):
+        _checks.tensor("images", images, ndim=4)
+        _checks.tensor("labels", labels, ndim=1, floating=False)
+        if labels.shape[0] != images.shape[0]:
+            raise ValueError(f"labels must hold one label per image: got {images.shape[0]} images "
+                             f"but {labels.shape[0]} labels")
+        _checks.one_of("split", split, ("train", "test"))
+        _checks.one_of("source", source, ("torchvision", "embedded"))
         super().__init__(images, labels)
         self.images, self.labels = images, labels
         self.name, self.split, self.source = name, split, source
@@ -85,7 +92,7 @@ def canonical_name(name) -> str:
         raise TypeError(f"name must be a string, one of {DATASETS}, got {type(name).__name__}")
     key = _ALIASES.get(name.strip().lower())
     if key is None:
-        raise ValueError(f"unknown data set {name!r}: expected one of {DATASETS} (or 'fashion-mnist')")
+        raise ValueError(f"unknown data set name {name!r}: expected one of {DATASETS} (or 'fashion-mnist')")
     return key
 
 
@@ -253,8 +260,7 @@ def load_images(name: str = "mnist", train: bool = True, root=None, download: bo
         _checks.positive_int("limit", limit)
     if batch_size is not None:
         _checks.positive_int("batch_size", batch_size)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    _checks.seed("seed", seed)
 
     split = "train" if train else "test"
     result = _from_torchvision(name, root, train, download)

@@ -8,7 +8,7 @@ sampled with a seed, and an endless stream of fresh draws to train on.
 from __future__ import annotations
 
 import math
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import torch
 
@@ -19,9 +19,7 @@ class Gaussian:
     """The normal density N(mean, std²) on the real line."""
 
     def __init__(self, mean: float, std: float):
-        if isinstance(mean, bool) or not isinstance(mean, (int, float)) or not math.isfinite(mean):
-            raise ValueError(f"mean must be a finite number, got {mean!r}")
-        self.mean, self.std = float(mean), _checks.positive_float("std", std)
+        self.mean, self.std = _checks.number("mean", mean), _checks.positive_float("std", std)
 
     def pdf(self, x: torch.Tensor) -> torch.Tensor:
         """The density at the points ``x`` (any shape, floating point), in ``x``'s dtype."""
@@ -31,7 +29,8 @@ class Gaussian:
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` independent draws as a float32 tensor of shape (n,)."""
-        return self.mean + self.std * torch.randn(_checks.positive_int("n", n), generator=generator)
+        n = _checks.positive_int("n", n)
+        return self.mean + self.std * torch.randn(n, generator=_checks.rng("generator", generator))
 
     def __repr__(self) -> str:
         return f"Gaussian(mean={self.mean:g}, std={self.std:g})"
@@ -41,12 +40,20 @@ class Mixture:
     """A weighted sum of Gaussians: p(x) = Σ_k w_k N(x; mean_k, std_k²), weights normalised to sum to 1."""
 
     def __init__(self, components: Sequence[Gaussian], weights: Sequence[float] | None = None):
+        if isinstance(components, (str, bytes, torch.Tensor)) or not isinstance(components, Iterable):
+            raise TypeError(f"components must be a list of Gaussian densities, got {type(components).__name__}")
         components = list(components)
         if not components or not all(isinstance(c, Gaussian) for c in components):
-            raise ValueError("components must be a non-empty sequence of Gaussian densities")
-        weights = [1.0] * len(components) if weights is None else [float(w) for w in weights]
-        if len(weights) != len(components) or any(not w > 0 for w in weights):
-            raise ValueError(f"weights must be {len(components)} positive numbers, got {weights!r}")
+            raise ValueError(f"components must be a non-empty list of Gaussian densities, got {components!r}")
+        if isinstance(weights, torch.Tensor) and weights.ndim == 1:
+            weights = weights.tolist()
+        if weights is None:
+            weights = [1.0] * len(components)
+        elif (not isinstance(weights, (list, tuple)) or len(weights) != len(components)
+              or not all(isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w) and w > 0
+                         for w in weights)):
+            raise ValueError(f"weights must be {len(components)} positive numbers, one per component, got {weights!r}")
+        weights = [float(w) for w in weights]
         self.components, self.weights = components, [w / sum(weights) for w in weights]
 
     def pdf(self, x: torch.Tensor) -> torch.Tensor:
@@ -54,6 +61,7 @@ class Mixture:
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         _checks.positive_int("n", n)
+        _checks.rng("generator", generator)
         which = torch.multinomial(torch.tensor(self.weights), n, replacement=True, generator=generator)
         means = torch.tensor([c.mean for c in self.components])[which]
         stds = torch.tensor([c.std for c in self.components])[which]
@@ -74,7 +82,7 @@ class SampleStream:
         if not hasattr(density, "sample"):
             raise TypeError(f"density must have a sample(n, generator) method, got {type(density).__name__}")
         self.density, self.batch_size = density, _checks.positive_int("batch_size", batch_size)
-        self.rng = torch.Generator().manual_seed(seed)
+        self.rng = torch.Generator().manual_seed(_checks.seed("seed", seed))
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         while True:

@@ -39,8 +39,9 @@ class SmallClassifier(nn.Module):
         self.head = nn.Linear(128, n_classes)                                  # (B, n_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The 128-d features (B, 128) of images x (B, 1, 28, 28); float64 images are converted to float32."""
         _checks.images("x", x, IMAGE_SHAPE)
-        return self.body(x)
+        return self.body(_checks.like_weights(x, self))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
@@ -58,19 +59,22 @@ def load_classifier(name: str = "mnist", device=None) -> SmallClassifier:
     Its measured test accuracy is in ``classifier.info["test_accuracy"]``.
     """
     path = classifier_path(name)
+    device = _checks.device("device", device) if device is not None else torch.device("cpu")
     if not path.is_file():
         raise FileNotFoundError(f"no shipped classifier at {path}; build it with `python scripts/train_classifier.py {name}`")
     model = SmallClassifier()
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     info_path = path.with_suffix(".json")
     model.info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-    return model.to(device or "cpu").eval()
+    return model.to(device).eval()
 
 
 @torch.no_grad()
 def predict(classifier: nn.Module, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     """Class probabilities (N, n_classes) for images (N, 1, 28, 28) in [-1, 1]."""
+    _checks.module("classifier", classifier)
     _checks.images("images", images, IMAGE_SHAPE)
+    _checks.positive_int("batch_size", batch_size)
     device = next(classifier.parameters()).device
     classifier.eval()
     probs = [torch.softmax(classifier(chunk.to(device)), dim=1).cpu() for chunk in images.split(batch_size)]
@@ -85,6 +89,7 @@ def sample_report(classifier: nn.Module, images: torch.Tensor, confident: float 
     the predicted-class histogram, nats; log(10) ≈ 2.303 when perfectly even) and ``classes_covered``
     (how many classes received at least 2 % of the samples).
     """
+    _checks.number("confident", confident, 0.0, 1.0, high_open=True)
     probs = predict(classifier, images)
     top, pred = probs.max(dim=1)
     counts = torch.bincount(pred, minlength=probs.shape[1])
@@ -104,7 +109,9 @@ def sample_report(classifier: nn.Module, images: torch.Tensor, confident: float 
 @torch.no_grad()
 def accuracy(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Share of ``images`` whose predicted class equals ``labels``."""
-    _checks.tensor("labels", labels, ndim=1, floating=False)
+    _checks.module("classifier", classifier)
+    _checks.images("images", images, IMAGE_SHAPE)
+    _checks.class_labels("labels", labels)
     if labels.shape[0] != images.shape[0]:
         raise ValueError(f"got {images.shape[0]} images but {labels.shape[0]} labels")
     return float((predict(classifier, images).argmax(1) == labels.cpu()).float().mean())

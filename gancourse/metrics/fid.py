@@ -22,7 +22,7 @@ from torch import nn
 
 from gancourse import _checks
 from gancourse.metrics.classifier import IMAGE_SHAPE, load_classifier, sample_report
-from gancourse.sampling import evaluating, sample_images
+from gancourse.sampling import sample_images
 
 
 def feature_statistics(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -67,6 +67,22 @@ def frechet_distance(mu_a: torch.Tensor, sigma_a: torch.Tensor, mu_b: torch.Tens
     return max(float(distance), 0.0)                          # rounding can leave -1e-12 for identical sets
 
 
+def _feature_model(name: str, value) -> nn.Module:
+    """The model behind a ``classifier`` argument: a data-set name's shipped classifier, or the model itself."""
+    if isinstance(value, str):
+        from gancourse.data import DATASETS, canonical_name
+        try:
+            canonical_name(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a data-set name, one of {DATASETS}, or a SmallClassifier, "
+                             f"got {value!r}") from None
+        return load_classifier(value)
+    if not isinstance(value, nn.Module) or not callable(getattr(value, "features", None)):
+        raise TypeError(f"{name} must be a SmallClassifier (a module with a features() method) or a data-set name, "
+                        f"got {type(value).__name__}")
+    return value
+
+
 @torch.no_grad()
 def classifier_features(images: torch.Tensor, classifier: nn.Module | str = "mnist", batch_size: int = 500) -> torch.Tensor:
     """The classifier's 128-d features (N, 128) for ``images`` (N, 1, 28, 28) in [-1, 1].
@@ -76,11 +92,7 @@ def classifier_features(images: torch.Tensor, classifier: nn.Module | str = "mni
     """
     _checks.images("images", images, IMAGE_SHAPE)
     _checks.positive_int("batch_size", batch_size)
-    if isinstance(classifier, str):
-        classifier = load_classifier(classifier)
-    if not callable(getattr(classifier, "features", None)):
-        raise TypeError(f"classifier must have a features() method (a SmallClassifier) or be a data-set name, "
-                        f"got {type(classifier).__name__}")
+    classifier = _feature_model("classifier", classifier)
     classifier.eval()
     device = next(classifier.parameters()).device
     return torch.cat([classifier.features(chunk.to(device)).cpu() for chunk in images.split(batch_size)])
@@ -92,7 +104,9 @@ def classifier_fid(images_a: torch.Tensor, images_b: torch.Tensor, name: str | n
     Both sets are (N, 1, 28, 28) in [-1, 1]. FID is biased upwards for small N, so compare only numbers computed
     with the same N — in particular against the distance between two sets of *real* images (the floor).
     """
-    classifier = load_classifier(name) if isinstance(name, str) else name
+    _checks.images("images_a", images_a, IMAGE_SHAPE)
+    _checks.images("images_b", images_b, IMAGE_SHAPE)
+    classifier = _feature_model("name", name)
     stats_a = feature_statistics(classifier_features(images_a, classifier))
     stats_b = feature_statistics(classifier_features(images_b, classifier))
     return frechet_distance(*stats_a, *stats_b)
@@ -105,8 +119,13 @@ def evaluate_generator(generator: nn.Module, name: str = "mnist", n: int = 1000,
     Returns a JSON-ready dict: ``n``, ``fid``, ``floor_fid``, and from ``sample_report``
     ``classes_covered``, ``class_entropy``, ``confident_share`` and ``class_counts``.
     """
-    from gancourse.data import load_images      # here, not at the top: gancourse.data need not load with metrics
+    from gancourse.data import canonical_name, load_images   # here: gancourse.data need not load with metrics
 
+    if not isinstance(getattr(_checks.module("generator", generator), "latent_dim", None), int):
+        raise ValueError("generator needs an integer latent_dim attribute (the size of its noise input)")
+    canonical_name(name)
+    _checks.positive_int("n", n)
+    _checks.seed("seed", seed)
     test = load_images(name, train=False).images
     train = load_images(name, train=True).images
     if n > len(test):

@@ -32,9 +32,7 @@ from gancourse.models.dcgan import PRETRAINED_DIR, dcgan_init, down_block, load_
 def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
     """Class indices (B,) int64 in [0, n_classes) → float32 one-hot rows (B, n_classes) on the same device."""
     _checks.positive_int("n_classes", n_classes)
-    _checks.tensor("labels", labels, ndim=1, floating=False)
-    if labels.dtype == torch.bool or labels.is_floating_point() or labels.is_complex():
-        raise TypeError(f"labels must be an integer tensor of class indices, got dtype {labels.dtype}")
+    _checks.class_labels("labels", labels)
     if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= n_classes):
         raise ValueError(f"labels must lie in [0, {n_classes - 1}] for n_classes={n_classes}, "
                          f"got values from {int(labels.min())} to {int(labels.max())}")
@@ -44,6 +42,9 @@ def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
 
 def label_weights(labels: torch.Tensor, n_classes: int, batch_size: int | None = None) -> torch.Tensor:
     """Labels as (B, n_classes) float rows: class indices are one-hot encoded, float rows are checked and kept."""
+    _checks.positive_int("n_classes", n_classes)
+    if batch_size is not None:
+        _checks.positive_int("batch_size", batch_size)
     if isinstance(labels, torch.Tensor) and labels.is_floating_point():
         _checks.tensor("labels", labels, ndim=2)
         if labels.shape[1] != n_classes:
@@ -59,6 +60,8 @@ def label_weights(labels: torch.Tensor, n_classes: int, batch_size: int | None =
 def label_maps(weights: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """Broadcast (B, K) label rows to K constant channels (B, K, height, width)."""
     _checks.tensor("weights", weights, ndim=2)
+    _checks.positive_int("height", height)
+    _checks.positive_int("width", width)
     return weights[:, :, None, None].expand(-1, -1, height, width)       # (B, K, H, W), a view: no copy
 
 
@@ -97,7 +100,7 @@ class ConditionalGenerator(nn.Module):
         _checks.tensor("z", z, ndim=2)
         if z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (B, {self.latent_dim}) for this generator, got {tuple(z.shape)}")
-        h = generator_input(z, labels, self.n_classes)                                  # (B, latent_dim + K)
+        h = generator_input(_checks.like_weights(z, self), labels, self.n_classes)      # (B, latent_dim + K)
         return self.net(h[:, :, None, None])                                            # (B, C, 28, 28)
 
 
@@ -121,7 +124,7 @@ class ConditionalDiscriminator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        _checks.images("x", x, (self.channels, 28, 28))
+        x = _checks.like_weights(_checks.images("x", x, (self.channels, 28, 28)), self)
         h = self.features(discriminator_input(x, labels, self.n_classes))               # (B, 2ndf, 7, 7)
         logit = self.head(h).flatten()                                                  # (B,)
         if self.embed is not None:
@@ -146,6 +149,15 @@ class CGANConfig:
     beta1: float = 0.5                  # Adam's beta1 (DCGAN paper)
     seed: int = 0                       # seeds the models, the data order, the noise and the labels
 
+    def __post_init__(self):
+        for name in ("latent_dim", "n_classes", "ngf", "ndf", "batch_size", "steps"):
+            _checks.positive_int(name, getattr(self, name))
+        _checks.boolean("projection", self.projection)
+        _checks.boolean("mismatched", self.mismatched)
+        _checks.positive_float("lr", self.lr)
+        _checks.number("beta1", self.beta1, 0.0, 1.0, high_open=True)
+        _checks.seed("seed", self.seed)
+
     def models(self) -> tuple[ConditionalGenerator, ConditionalDiscriminator]:
         """A freshly initialised generator and discriminator of this configuration."""
         return (ConditionalGenerator(self.latent_dim, self.n_classes, self.ngf),
@@ -167,7 +179,8 @@ def load_pretrained(name: str = "mnist", device=None, path: str | Path | None = 
     ``info`` is the JSON written beside the checkpoint: the ``CGANConfig``, the training time and the measured class
     accuracy. Raises ``FileNotFoundError`` if there is no checkpoint.
     """
-    path = Path(path) if path is not None else pretrained_path(name)
+    shipped = pretrained_path(name)                     # also checks the name when a path is given
+    path = _checks.path("path", path) if path is not None else shipped
     return load_configured(path, CGANConfig, device,
-                           missing=f"no conditional GAN checkpoint at {path}; build it with "
+                           missing=f"no conditional GAN checkpoint at path={str(path)!r}; build it with "
                                    f"`python scripts/build_pretrained_cgan.py {name}`")

@@ -14,7 +14,7 @@ The paper's guidelines, each visible below:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 
 import torch
@@ -33,6 +33,7 @@ def up_block(in_channels: int, out_channels: int, kernel_size: int = 4, stride: 
     for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("kernel_size", kernel_size),
                         ("stride", stride)):
         _checks.positive_int(name, value)
+    _checks.non_negative_int("padding", padding)
     return nn.Sequential(
         nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride, padding, bias=False),  # (B, out, H', W')
         nn.BatchNorm2d(out_channels),
@@ -49,8 +50,8 @@ def down_block(in_channels: int, out_channels: int, batch_norm: bool = True,
     for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("kernel_size", kernel_size),
                         ("stride", stride)):
         _checks.positive_int(name, value)
-    if not isinstance(batch_norm, bool):
-        raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
+    _checks.non_negative_int("padding", padding)
+    _checks.boolean("batch_norm", batch_norm)
     layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias=not batch_norm)]
     if batch_norm:
         layers.append(nn.BatchNorm2d(out_channels))
@@ -64,7 +65,7 @@ def dcgan_init(module: nn.Module) -> None:
     Use as ``model.apply(dcgan_init)``; biases are set to 0 and modules without weights are left alone.
     """
     if not isinstance(module, nn.Module):
-        raise TypeError(f"dcgan_init expects a torch.nn.Module (use model.apply(dcgan_init)), got {type(module).__name__}")
+        raise TypeError(f"module must be a torch.nn.Module (use model.apply(dcgan_init)), got {type(module).__name__}")
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
@@ -94,6 +95,7 @@ class DCGANGenerator(nn.Module):
         _checks.tensor("z", z, ndim=2)
         if z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (B, {self.latent_dim}) for this generator, got {tuple(z.shape)}")
+        z = _checks.like_weights(z, self)                                       # float64 noise → the weights' dtype
         return self.net(z[:, :, None, None])                                    # (B, d, 1, 1) → (B, C, 28, 28)
 
 
@@ -112,7 +114,7 @@ class DCGANDiscriminator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _checks.images("x", x, (self.channels, 28, 28))
+        x = _checks.like_weights(_checks.images("x", x, (self.channels, 28, 28)), self)
         return self.net(x).flatten()                                            # (B,)
 
 
@@ -128,6 +130,13 @@ class DCGANConfig:
     lr: float = 2e-4                    # Adam, both networks (DCGAN paper)
     beta1: float = 0.5                  # Adam's beta1 (DCGAN paper)
     seed: int = 0                       # seeds the models, the data order and the noise
+
+    def __post_init__(self):
+        for name in ("latent_dim", "ngf", "ndf", "batch_size", "steps"):
+            _checks.positive_int(name, getattr(self, name))
+        _checks.positive_float("lr", self.lr)
+        _checks.number("beta1", self.beta1, 0.0, 1.0, high_open=True)
+        _checks.seed("seed", self.seed)
 
     def models(self) -> tuple[DCGANGenerator, DCGANDiscriminator]:
         """A freshly initialised generator and discriminator of this configuration."""
@@ -149,9 +158,10 @@ def load_pretrained(name: str = "mnist", device=None, path: str | Path | None = 
     ``info`` is the JSON written beside the checkpoint: the training configuration, the time it took, and the
     measured classifier-FID and class coverage. Raises ``FileNotFoundError`` if there is no checkpoint.
     """
-    path = Path(path) if path is not None else pretrained_path(name)
+    shipped = pretrained_path(name)                     # also checks the name when a path is given
+    path = _checks.path("path", path) if path is not None else shipped
     return load_configured(path, DCGANConfig, device,
-                           missing=f"no DCGAN checkpoint at {path}; build it with "
+                           missing=f"no DCGAN checkpoint at path={str(path)!r}; build it with "
                                    f"`python scripts/build_pretrained.py {name}`")
 
 
@@ -160,12 +170,18 @@ def load_configured(path: Path, config_class, device=None, missing: str = ""):
     ``models()`` method) from the ``config`` recorded in the JSON beside the checkpoint, then loaded, put on
     ``device`` (default CPU) and in eval mode. Raises ``FileNotFoundError(missing)`` if there is no checkpoint."""
     from gancourse.training import load_checkpoint
+    path = _checks.path("path", path)
+    if not (isinstance(config_class, type) and is_dataclass(config_class)
+            and callable(getattr(config_class, "models", None))):
+        raise TypeError(f"config_class must be a configuration dataclass with a models() method (e.g. DCGANConfig), "
+                        f"got {config_class!r}")
+    device = _checks.device("device", device) if device is not None else torch.device("cpu")
+    _checks.text("missing", missing)
     if not path.is_file():
-        raise FileNotFoundError(missing or f"no checkpoint at {path}")
+        raise FileNotFoundError(missing or f"no checkpoint at path={str(path)!r}")
     info_path = path.with_suffix(".json")
     info = json.loads(info_path.read_text()) if info_path.is_file() else {}
     known = {k: v for k, v in info.get("config", {}).items() if k in config_class.__dataclass_fields__}
     G, D = config_class(**known).models()
     load_checkpoint(path, G, D, map_location="cpu")
-    device = device if device is not None else "cpu"
     return G.to(device).eval(), D.to(device).eval(), info

@@ -20,6 +20,9 @@ MNIST_SHAPE = (1, 28, 28)
 
 def dense_block(in_features: int, out_features: int, batch_norm: bool = False) -> nn.Sequential:
     """Linear → [BatchNorm1d] → LeakyReLU(0.2): (B, in_features) → (B, out_features)."""
+    _checks.positive_int("in_features", in_features)
+    _checks.positive_int("out_features", out_features)
+    _checks.boolean("batch_norm", batch_norm)
     layers: list[nn.Module] = [nn.Linear(in_features, out_features)]
     if batch_norm:
         layers.append(nn.BatchNorm1d(out_features))
@@ -28,6 +31,8 @@ def dense_block(in_features: int, out_features: int, batch_norm: bool = False) -
 
 
 def _image_shape(image_shape) -> tuple[int, int, int]:
+    if not isinstance(image_shape, (tuple, list, torch.Size)):
+        raise TypeError(f"image_shape must be a tuple of three positive integers (C, H, W), got {image_shape!r}")
     shape = tuple(image_shape)
     if len(shape) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s <= 0 for s in shape):
         raise ValueError(f"image_shape must be three positive integers (C, H, W), got {image_shape!r}")
@@ -59,7 +64,7 @@ class MLPGenerator(nn.Module):
         _checks.tensor("z", z, ndim=2)
         if z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (B, {self.latent_dim}) for this generator, got {tuple(z.shape)}")
-        return self.net(z).view(z.shape[0], *self.image_shape)             # (B, C, H, W)
+        return self.net(_checks.like_weights(z, self)).view(z.shape[0], *self.image_shape)   # (B, C, H, W)
 
 
 class MLPDiscriminator(nn.Module):
@@ -81,5 +86,5 @@ class MLPDiscriminator(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _checks.images("x", x, self.image_shape)
+        x = _checks.like_weights(_checks.images("x", x, self.image_shape), self)
         return self.net(x).squeeze(1)                                      # (B,)

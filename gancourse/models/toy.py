@@ -51,7 +51,7 @@ class Generator1D(nn.Module):
         _checks.tensor("z", z, ndim=2)
         if z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (B, {self.latent_dim}), got {tuple(z.shape)}")
-        return self.net(z).view(-1, 1, 1, 1)          # (B, 1, 1, 1)
+        return self.net(_checks.like_weights(z, self)).view(-1, 1, 1, 1)   # (B, 1, 1, 1)
 
 
 class Discriminator1D(nn.Module):
@@ -71,9 +71,9 @@ class Discriminator1D(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _checks.tensor("x", x)
-        if x.ndim == 0 or x[0].numel() != 1:
+        if x.ndim == 0 or x.shape[0] == 0 or x[0].numel() != 1:
             raise ValueError(f"x must hold one number per sample, e.g. shape (B, 1, 1, 1), got {tuple(x.shape)}")
-        return self.net(x.reshape(-1, 1)).squeeze(1)  # (B,)
+        return self.net(_checks.like_weights(x, self).reshape(-1, 1)).squeeze(1)   # (B,)
 
 
 def _module(name: str, value) -> nn.Module:

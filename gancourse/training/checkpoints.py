@@ -26,6 +26,8 @@ def write_states(path: str | os.PathLike, states: dict, config: dict | None = No
     path = _checks.path("path", path)
     if not isinstance(states, dict):
         raise TypeError(f"states must be a dict of named states, got {type(states).__name__}")
+    if config is not None and not isinstance(config, dict):
+        raise TypeError(f"config must be a dict of JSON-ready settings or None, got {type(config).__name__}")
     config = dict(config or {})
     text = json.dumps(config, indent=2, sort_keys=True) + "\n"          # fails early on a config JSON cannot hold
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -39,8 +41,10 @@ def write_states(path: str | os.PathLike, states: dict, config: dict | None = No
 def read_states(path: str | os.PathLike, map_location=None) -> dict:
     """Load the dict that ``write_states`` saved. ``FileNotFoundError`` if absent, ``ValueError`` if unreadable."""
     path = _checks.path("path", path)
+    if map_location is not None:
+        map_location = _checks.device("map_location", map_location)
     if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
+        raise FileNotFoundError(f"no checkpoint at path={str(path)!r}")
     try:
         states = torch.load(path, map_location=map_location if map_location is not None else get_device(),
                             weights_only=True)
@@ -53,6 +57,10 @@ def read_states(path: str | os.PathLike, map_location=None) -> dict:
 
 def load_into(states: dict, targets: dict, path) -> None:
     """Load ``states[name]`` into each ``targets[name]`` (a module or optimiser), with an error naming what does not fit."""
+    if not isinstance(states, dict):
+        raise TypeError(f"states must be the dict of named states of a checkpoint, got {type(states).__name__}")
+    if not isinstance(targets, dict):
+        raise TypeError(f"targets must be a dict {{name: module or optimiser}}, got {type(targets).__name__}")
     for name, target in targets.items():
         if states.get(name) is None:
             raise ValueError(f"{path} holds no state for {name!r}: it was written for other models")
@@ -70,6 +78,13 @@ def save_checkpoint(path: str | os.PathLike, generator: nn.Module, discriminator
     _checks.module("generator", generator)
     if discriminator is not None:
         _checks.module("discriminator", discriminator)
+    if history is not None and not isinstance(history, History):
+        raise TypeError(f"history must be a History (from training) or None, got {type(history).__name__}")
+    for name, opt in (("opt_G", opt_G), ("opt_D", opt_D)):
+        if opt is not None:
+            _checks.optimizer(name, opt)
+    if config is not None and not isinstance(config, dict):
+        raise TypeError(f"config must be a dict of JSON-ready settings or None, got {type(config).__name__}")
     states = {
         "generator": generator.state_dict(),
         "discriminator": discriminator.state_dict() if discriminator is not None else None,
@@ -90,6 +105,8 @@ def load_checkpoint(path: str | os.PathLike, generator: nn.Module, discriminator
     such file and ``ValueError`` if it does not fit the given models.
     """
     _checks.module("generator", generator)
+    if discriminator is not None:
+        _checks.module("discriminator", discriminator)
     states = read_states(path, map_location)
     if "generator" not in states:
         raise ValueError(f"{path} is not a GAN checkpoint: expected a dict with a 'generator' entry")

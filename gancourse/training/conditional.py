@@ -27,7 +27,7 @@ from gancourse.training.loop import Family, train
 
 def mismatched_labels(labels: torch.Tensor, n_classes: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """For each label y, a different class drawn uniformly from the other n_classes - 1: (y + k) mod n_classes, k in [1, n)."""
-    _checks.tensor("labels", labels, ndim=1, floating=False)
+    _checks.class_labels("labels", labels)
     if _checks.positive_int("n_classes", n_classes) < 2:
         raise ValueError("mismatched labels need at least 2 classes")
     shift = torch.randint(1, n_classes, labels.shape, generator=generator).to(labels.device)
@@ -43,8 +43,12 @@ def d_step(D: nn.Module, G: nn.Module, real: torch.Tensor, labels: torch.Tensor,
     (the matching-aware discriminator of Reed et al., 2016) real images paired with a wrong class count as fakes
     too: the loss gains ``-mean log(1 - D(x, y_wrong))``, which teaches D what class each image shows.
     """
+    _checks.optimizer("opt_D", opt_D)
     check_step_args(D, G, opt_D)
     _checks.tensor("real", real, ndim=4)
+    _checks.tensor("noise", noise, ndim=2)
+    if wrong_labels is not None:
+        _checks.class_labels("wrong_labels", wrong_labels)
     opt_D.zero_grad(set_to_none=True)
     fake = G(noise, labels).detach()            # cut the graph: no gradient flows back into G
     loss = discriminator_loss(D(real, labels), D(fake, labels))
@@ -61,7 +65,9 @@ def g_step(D: nn.Module, G: nn.Module, noise: torch.Tensor, labels: torch.Tensor
 
     (2) Update G: make D(G(z, y), y) large, i.e. images that D accepts *as class y*. Only G's optimiser steps.
     """
+    _checks.optimizer("opt_G", opt_G)
     check_step_args(D, G, opt_G)
+    _checks.tensor("noise", noise, ndim=2)
     opt_G.zero_grad(set_to_none=True)
     loss = generator_loss(D(G(noise, labels), labels), non_saturating=non_saturating)
     loss.backward()
@@ -72,8 +78,8 @@ def g_step(D: nn.Module, G: nn.Module, noise: torch.Tensor, labels: torch.Tensor
 def labelled(batch) -> tuple[torch.Tensor, torch.Tensor]:
     """(images, labels) of a labelled batch, or a ValueError that says what a conditional GAN needs."""
     if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-        raise ValueError("a conditional GAN needs labelled data: expected batches of (images, labels), "
-                         "e.g. load_images(name, batch_size=...)")
+        raise ValueError(f"batch must be a pair (images, labels): a conditional GAN needs labelled data, "
+                         f"e.g. load_images(name, batch_size=...); got {type(batch).__name__}")
     return batch[0], batch[1]
 
 
@@ -108,6 +114,9 @@ class ConditionalGAN(Family):
             if not callable(fn):
                 raise TypeError(f"{name} must be a function, got {type(fn).__name__}")
         self.d_step_fn, self.g_step_fn = d_step_fn, g_step_fn
+        for name, opt in (("opt_G", opt_G), ("opt_D", opt_D)):
+            if opt is not None:
+                _checks.optimizer(name, opt)
         self.models = {"generator": self.G, "discriminator": self.D}
         self.optimizers = {"opt_G": opt_G or adam(self.G, self.lr, betas), "opt_D": opt_D or adam(self.D, self.lr_D, betas)}
 
@@ -116,6 +125,7 @@ class ConditionalGAN(Family):
         self.fixed = tuple(t.to(device) for t in grid_inputs(self.n_classes, self.n_columns, self.latent_dim, self.seed))
 
     def train_step(self, batch, rng):
+        _checks.rng("rng", rng)
         real, cpu_labels = labelled(batch)
         real, labels = real.to(self.device, non_blocking=True), cpu_labels.to(self.device, non_blocking=True)
         b = real.shape[0]

@@ -31,6 +31,8 @@ class DiscriminatorFit(Family):
         self.G.to(device)
 
     def train_step(self, batch, rng):
+        _checks.tensor("batch", batch, ndim=4)
+        _checks.rng("rng", rng)
         noise = sample_noise(batch.shape[0], self.G.latent_dim, generator=rng).to(self.device)
         loss = d_step(self.D, self.G, batch.to(self.device), noise, self.optimizers["opt_D"])
         self.schedule.step()
@@ -40,6 +42,8 @@ class DiscriminatorFit(Family):
         return {"schedule": self.schedule.state_dict()}
 
     def load_extra_state(self, state):
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be the dict that extra_state() returned, got {type(state).__name__}")
         if "schedule" in state:
             self.schedule.load_state_dict(state["schedule"])
 
@@ -48,6 +52,9 @@ def fit_discriminator(D: nn.Module, p_data, G: nn.Module, *, steps: int, batch_s
                       seed: int = 0, device="cpu") -> list[float]:
     """Train D alone, G fixed, with ``d_step`` on fresh samples of ``p_data`` (a ``gancourse.data.toy`` density)
     and of G, on one CPU thread (these networks are tiny). Returns the discriminator loss of every step."""
+    if not callable(getattr(p_data, "sample", None)):
+        raise TypeError(f"p_data must be a density with a sample(n, generator) method (gancourse.data.toy), "
+                        f"got {type(p_data).__name__}")
     family = DiscriminatorFit(D, G, steps=steps, lr=lr)
     data = SampleStream(p_data, _checks.positive_int("batch_size", batch_size), seed)
     with one_thread():

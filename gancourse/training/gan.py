@@ -37,6 +37,7 @@ def d_step(D: nn.Module, G: nn.Module, real: torch.Tensor, noise: torch.Tensor, 
     (1) Update D network: maximise log D(x) + log(1 - D(G(z))), i.e. minimise BCE with real = 1, fake = 0.
     The fake batch is *detached*: this step must not compute (or accumulate) gradients in G.
     """
+    _checks.optimizer("opt_D", opt_D)
     check_step_args(D, G, opt_D)
     _checks.tensor("real", real, ndim=4)
     _checks.tensor("noise", noise, ndim=2)
@@ -55,6 +56,7 @@ def g_step(D: nn.Module, G: nn.Module, noise: torch.Tensor, opt_G: torch.optim.O
     (2) Update G network: make D(G(z)) large (non-saturating: minimise -log D(G(z))).
     Gradients flow through D into G, but only G's optimiser steps: D's weights stay as they are.
     """
+    _checks.optimizer("opt_G", opt_G)
     check_step_args(D, G, opt_G)
     _checks.tensor("noise", noise, ndim=2)
     opt_G.zero_grad(set_to_none=True)
@@ -66,11 +68,14 @@ def g_step(D: nn.Module, G: nn.Module, noise: torch.Tensor, opt_G: torch.optim.O
 
 def images_of(batch) -> torch.Tensor:
     """The images of a batch: the batch itself, or the first item of an (images, labels) pair."""
-    return batch[0] if isinstance(batch, (tuple, list)) else batch
+    if isinstance(batch, (tuple, list)) and not batch:
+        raise ValueError("batch is empty: expected images, or a pair (images, labels)")
+    return _checks.tensor("batch", batch[0] if isinstance(batch, (tuple, list)) else batch)
 
 
 def adam(module: nn.Module, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
     """Adam over ``module``'s parameters, with the arguments checked."""
+    _checks.module("module", module)
     _checks.positive_float("lr", lr)
     if (not isinstance(betas, (tuple, list)) or len(betas) != 2
             or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas)):
@@ -103,6 +108,9 @@ class GAN(Family):
             _checks.tensor("fixed_noise", fixed_noise, ndim=2)
         self.fixed_noise, self.n_samples = fixed_noise, _checks.positive_int("n_samples", n_samples)
         self.lr, self.betas = lr, betas
+        for name, opt in (("opt_G", opt_G), ("opt_D", opt_D)):
+            if opt is not None:
+                _checks.optimizer(name, opt)
         self.models = {"generator": self.G, "discriminator": self.D}
         self.optimizers = {"opt_G": opt_G or adam(self.G, lr, betas), "opt_D": opt_D or adam(self.D, lr, betas)}
 
@@ -113,10 +121,12 @@ class GAN(Family):
         self.fixed_noise = self.fixed_noise.to(device)
 
     def noise(self, batch_size: int, rng: torch.Generator) -> torch.Tensor:
+        _checks.rng("rng", rng)
         return sample_noise(batch_size, self.latent_dim, generator=rng).to(self.device)
 
     def train_step(self, batch, rng):
-        real = images_of(batch).to(self.device, non_blocking=True)
+        _checks.rng("rng", rng)
+        real = _checks.tensor("batch", images_of(batch), ndim=4).to(self.device, non_blocking=True)
         loss_D = self.d_step_fn(self.D, self.G, real, self.noise(real.shape[0], rng), self.optimizers["opt_D"])
         loss_G = self.g_step_fn(self.D, self.G, self.noise(real.shape[0], rng), self.optimizers["opt_G"],
                                 non_saturating=self.non_saturating)
@@ -128,8 +138,9 @@ class GAN(Family):
 
     def measure(self, batch):
         """The mean probabilities D(x) on the latest real batch and D(G(z)) on the fixed noise, in eval mode."""
+        real = _checks.tensor("batch", images_of(batch), ndim=4)
         with evaluating(self.G, self.D):
-            d_real = torch.sigmoid(self.D(images_of(batch).to(self.device))).mean().item()
+            d_real = torch.sigmoid(self.D(real.to(self.device))).mean().item()
             d_fake = torch.sigmoid(self.D(self.G(self.fixed_noise))).mean().item()
         return {"D_real": d_real, "D_fake": d_fake}
 
@@ -176,7 +187,7 @@ def train_gan(
 
 def networks_callbacks(callbacks: Iterable[Callable]) -> list[Callable]:
     """Adapt ``fn(step, history, generator, discriminator)`` callbacks to the loop's ``fn(step, history, family)``."""
-    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Iterable):
+    if isinstance(callbacks, (str, bytes, torch.Tensor)) or not isinstance(callbacks, Iterable):
         raise TypeError(f"callbacks must be a list of functions, got {type(callbacks).__name__}")
     adapted = []
     for callback in callbacks:

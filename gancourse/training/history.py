@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from gancourse import _checks
+
 
 @dataclass
 class History:
@@ -23,6 +25,17 @@ class History:
     images_seen: int = 0
     interrupted: bool = False
 
+    def __post_init__(self):
+        for name in ("step", "sample_steps", "point_seconds", "samples"):
+            if not isinstance(getattr(self, name), list):
+                raise TypeError(f"{name} must be a list, got {type(getattr(self, name)).__name__}")
+        for name in ("logs", "points"):
+            if not isinstance(getattr(self, name), dict):
+                raise TypeError(f"{name} must be a dict of lists by name, got {type(getattr(self, name)).__name__}")
+        _checks.number("seconds", self.seconds, 0.0)
+        _checks.non_negative_int("images_seen", self.images_seen)
+        _checks.boolean("interrupted", self.interrupted)
+
     def __getattr__(self, name: str):
         if not name.startswith("_"):
             for table in ("logs", "points"):
@@ -37,9 +50,13 @@ class History:
         return self.step[-1] if self.step else 0
 
     def first_reaching(self, name: str, level: float) -> tuple[int, float] | None:
-        """(step, training seconds) of the first sample point where ``points[name]`` reached ``level``, or None."""
+        """(step, training seconds) of the first sample point where ``points[name]`` reached ``level``, or None.
+
+        Raises KeyError if ``name`` was not measured."""
+        _checks.text("name", name)
+        level = _checks.number("level", level)
         if name not in self.points:
-            raise KeyError(f"no sample-point measurement {name!r}; measured: {sorted(self.points)}")
+            raise KeyError(f"name must be one of the measurements {sorted(self.points)}, got {name!r}")
         for step, value, seconds in zip(self.sample_steps, self.points[name], self.point_seconds):
             if value >= level:
                 return step, seconds
@@ -47,6 +64,7 @@ class History:
 
     def to_dict(self, with_samples: bool = False) -> dict:
         """A plain dict (JSON-ready without samples)."""
+        _checks.boolean("with_samples", with_samples)
         out = {"step": list(self.step), "logs": {k: list(v) for k, v in self.logs.items()},
                "sample_steps": list(self.sample_steps), "point_seconds": list(self.point_seconds),
                "points": {k: list(v) for k, v in self.points.items()}, "seconds": self.seconds,

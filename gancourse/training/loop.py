@@ -45,9 +45,10 @@ class Family:
     def setup(self, device: torch.device, rng: torch.Generator) -> None:
         """Called once before training: move the models to ``device``, put them in training mode, draw fixed
         inputs from ``rng`` (a seeded CPU generator). The default moves and sets the modes."""
-        self.device = device
+        self.device = _checks.device("device", device)
+        _checks.rng("rng", rng)
         for model in self.models.values():
-            model.to(device).train()
+            model.to(self.device).train()
 
     def train_step(self, batch, rng: torch.Generator) -> dict[str, float]:
         """One training step on ``batch`` (as the data yields it, on the CPU); draw randomness from ``rng``.
@@ -82,8 +83,9 @@ class _Batches:
     its start (cheap for an endless stream of fresh draws, which then needs its own seeded generator)."""
 
     def __init__(self, data: Iterable):
-        if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
-            raise TypeError(f"data must be an iterable of batches (e.g. a DataLoader), got {type(data).__name__}")
+        if isinstance(data, (str, bytes, torch.Tensor)) or not isinstance(data, Iterable):
+            raise TypeError(f"data must be an iterable of batches (e.g. a DataLoader, or a list of tensors), "
+                            f"got {type(data).__name__}")
         self.data, self.epoch, self.position, self.consumed = data, 0, 0, 0
         self._generator = data.generator if isinstance(data, DataLoader) else None
         self._epoch_state, self._iterator = None, None
@@ -166,6 +168,10 @@ def train(family: Family, data: Iterable, *, steps: int, device=None, sample_eve
     seed = _checks.seed("seed", seed)
     for name, flag in (("sample_at_start", sample_at_start), ("resume", resume), ("progress", progress)):
         _checks.boolean(name, flag)
+    _checks.text("desc", desc)
+    if isinstance(callbacks, (str, bytes, torch.Tensor)) or not isinstance(callbacks, Iterable):
+        raise TypeError(f"callbacks must be a list of functions fn(step, history, family), "
+                        f"got {type(callbacks).__name__}")
     callbacks = list(callbacks)
     for callback in callbacks:
         if not callable(callback):

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from gancourse import theory
+from gancourse import _checks, theory
 from gancourse.data.toy import Gaussian
 
 LOG4 = math.log(4.0)
@@ -31,11 +31,8 @@ class MinMaxExplorer:
         self.x = theory.check_grid(x).double()
         self.p_data, self.density = p_data, p_data.pdf(self.x)
         lo, hi = float(self.x[0]), float(self.x[-1])
-        self.mean_range = tuple(mean_range) if mean_range is not None else (lo, hi)
-        self.std_range = tuple(std_range)
-        for name, (a, b) in (("mean_range", self.mean_range), ("std_range", self.std_range)):
-            if not a < b:
-                raise ValueError(f"{name} must be (low, high) with low < high, got {(a, b)}")
+        self.mean_range = _checks.interval("mean_range", mean_range) if mean_range is not None else (lo, hi)
+        self.std_range = _checks.interval("std_range", std_range)
         if not self.std_range[0] > 0:
             raise ValueError(f"std_range must be positive, got {self.std_range}")
         self.mean, self.std = self._check(mean, std)
@@ -68,7 +65,7 @@ class MinMaxExplorer:
 
     def criterion_curve(self, std: float | None = None, points: int = 81) -> tuple[np.ndarray, np.ndarray]:
         """C(G) for p_g = N(m, std²) at ``points`` means m across ``mean_range``: (means, values)."""
-        means = np.linspace(*self.mean_range, points)
+        means = np.linspace(*self.mean_range, _checks.positive_int("points", points))
         values = [self.state(float(m), std)["V"] for m in means]
         return means, np.asarray(values)
 
@@ -103,6 +100,9 @@ class MinMaxExplorer:
 
     def readout(self, s: dict) -> str:
         """One HTML line with the numbers of ``state``."""
+        keys = ("V", "JSD", "gap", "spread", "mass_g")
+        if not isinstance(s, dict) or not all(isinstance(s.get(k), float) for k in keys):
+            raise TypeError(f"s must be the dict that state() returns (with {', '.join(keys)}), got {type(s).__name__}")
         return (f"<b>V(D*, G)</b> = {s['V']:.4f} &nbsp; <b>JSD</b> = {s['JSD']:.4f} &nbsp; "
                 f"<b>−log 4 + 2·JSD</b> = {-LOG4 + 2 * s['JSD']:.4f} &nbsp; (difference {s['gap']:.1e}) &nbsp; "
                 f"<b>average |D* − ½|</b> = {s['spread']:.3f} &nbsp; "

@@ -5,10 +5,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from torch import nn
 from torchvision.utils import make_grid
 
 from gancourse import _checks
-from gancourse.sampling import interpolate_images
+from gancourse.sampling import METHODS, interpolate_images
 
 
 def grid_image(images: torch.Tensor, nrow: int = 8, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
@@ -19,6 +20,8 @@ def grid_image(images: torch.Tensor, nrow: int = 8, value_range: tuple[float, fl
     if images.shape[1] not in (1, 3):
         raise ValueError(f"images must have 1 or 3 channels, got shape {tuple(images.shape)}")
     _checks.positive_int("nrow", nrow)
+    if value_range is not None:
+        value_range = _checks.interval("value_range", value_range)
     grid = make_grid(images.detach().float().cpu(), nrow=nrow, normalize=True, value_range=value_range, pad_value=1.0)
     return grid.permute(1, 2, 0).clamp(0, 1).numpy()
 
@@ -26,6 +29,9 @@ def grid_image(images: torch.Tensor, nrow: int = 8, value_range: tuple[float, fl
 def show_grid(images: torch.Tensor, nrow: int = 8, title: str | None = None, ax=None,
               value_range: tuple[float, float] = (-1.0, 1.0), size: float = 4.0):
     """Draw a batch of images as a grid; returns the matplotlib Axes."""
+    _checks.text("title", title, optional=True)
+    _checks.axes("ax", ax)
+    _checks.positive_float("size", size)
     array = grid_image(images, nrow=nrow, value_range=value_range)
     if ax is None:
         _, ax = plt.subplots(figsize=(size, size * array.shape[0] / array.shape[1]))
@@ -48,6 +54,10 @@ def plot_losses(history, ax=None, smooth: int | None = None, title: str = "GAN l
     steps = np.asarray(getattr(history, "step", []))
     if steps.size == 0:
         raise ValueError("history has no steps to plot: train first")
+    _checks.axes("ax", ax)
+    if smooth is not None:
+        _checks.positive_int("smooth", smooth)
+    title = _checks.text("title", title, optional=True) or ""
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
     window = smooth if smooth is not None else max(1, len(steps) // 50)
@@ -66,9 +76,10 @@ def plot_losses(history, ax=None, smooth: int | None = None, title: str = "GAN l
 
 def plot_samples_over_training(history, n_show: int = 8, max_points: int = 6):
     """One row of ``n_show`` fixed-noise samples for up to ``max_points`` sample points. Returns the Figure."""
-    if not history.samples:
-        raise ValueError("history has no samples: train with sample_every set")
+    if not isinstance(getattr(history, "samples", None), list) or not history.samples:
+        raise ValueError("history has no samples: expected the History of a training run with sample points")
     _checks.positive_int("n_show", n_show)
+    _checks.positive_int("max_points", max_points)
     idx = np.unique(np.linspace(0, len(history.samples) - 1, min(max_points, len(history.samples))).round().astype(int))
     fig, axes = plt.subplots(len(idx), 1, figsize=(n_show * 0.9, len(idx) * 1.0), squeeze=False)
     for ax, i in zip(axes[:, 0], idx):
@@ -86,6 +97,7 @@ def plot_training(history, title: str = ""):
     """
     if not getattr(history, "sample_steps", None):
         raise ValueError("history has no sample points to plot: train first")
+    title = _checks.text("title", title, optional=True) or ""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))
     plot_losses(history, ax=left, title=f"{title} losses".strip())
     right.plot(history.sample_steps, history.D_real, "o-", label="D(x), real batch")
@@ -102,16 +114,23 @@ def plot_training(history, title: str = ""):
 
 def plot_class_counts(reports: dict, class_names: list[str], title: str = "Predicted classes of the samples"):
     """Bar chart of ``sample_report(...)["class_counts"]`` for several sources side by side. Returns the Axes."""
-    if not reports:
-        raise ValueError("reports is empty: expected {label: sample_report(...)}")
+    if not isinstance(reports, dict) or not reports:
+        raise TypeError(f"reports must be a non-empty dict {{label: sample_report(...)}}, got {reports!r}")
+    class_names = _checks.names("class_names", class_names)
+    title = _checks.text("title", title, optional=True) or ""
+    shares = {}
+    for label, report in reports.items():
+        if not isinstance(report, dict) or "class_counts" not in report:
+            raise ValueError(f"reports[{label!r}] must be a dict from sample_report(...) with class_counts")
+        counts = np.asarray(report["class_counts"], dtype=float)
+        if counts.size != len(class_names):
+            raise ValueError(f"reports[{label!r}] has {counts.size} classes, but class_names has {len(class_names)}")
+        shares[label] = counts / counts.sum()
     _, ax = plt.subplots(figsize=(9, 3))
     width = 0.8 / len(reports)
     positions = np.arange(len(class_names))
-    for i, (label, report) in enumerate(reports.items()):
-        counts = np.asarray(report["class_counts"], dtype=float)
-        if counts.size != len(class_names):
-            raise ValueError(f"report {label!r} has {counts.size} classes, expected {len(class_names)}")
-        ax.bar(positions + (i - (len(reports) - 1) / 2) * width, counts / counts.sum(), width, label=label)
+    for i, (label, share) in enumerate(shares.items()):
+        ax.bar(positions + (i - (len(reports) - 1) / 2) * width, share, width, label=label)
     ax.set_xticks(positions, class_names, rotation=30 if max(map(len, class_names)) > 2 else 0, ha="right")
     ax.set_ylabel("share of samples")
     ax.set_title(title)
@@ -122,8 +141,8 @@ def plot_class_counts(reports: dict, class_names: list[str], title: str = "Predi
 def show_class_grid(images: torch.Tensor, class_names: list[str], title: str | None = None, ax=None, size: float = 6.0):
     """Draw (K * n_columns, C, H, W) images as a grid with one row per class, each row named. Returns the Axes."""
     _checks.tensor("images", images, ndim=4)
-    k = len(class_names)
-    if k == 0 or images.shape[0] % k:
+    k = len(_checks.names("class_names", class_names))
+    if images.shape[0] % k:
         raise ValueError(f"images must hold the same number of images for each of the {k} classes, "
                          f"got {images.shape[0]} images")
     n_columns = images.shape[0] // k
@@ -140,11 +159,18 @@ def plot_class_accuracy(history=None, per_class: torch.Tensor | None = None, cla
     panels = [p for p in (history, per_class) if p is not None]
     if not panels:
         raise ValueError("give a history with measured accuracies, a per-class accuracy tensor, or both")
+    if history is not None and "accuracy" not in getattr(history, "points", {}):
+        raise ValueError("history has no measured class accuracy: train with classifier=...")
+    if per_class is not None:
+        _checks.tensor("per_class", per_class, ndim=1)
+        if per_class.numel() == 0:
+            raise ValueError("per_class is empty: expected one accuracy per class")
+    if class_names is not None:
+        _checks.names("class_names", class_names, count=len(per_class) if per_class is not None else None)
+    title = _checks.text("title", title, optional=True) or ""
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.2), squeeze=False)
     axes = list(axes[0])
     if history is not None:
-        if "accuracy" not in getattr(history, "points", {}):
-            raise ValueError("history has no measured class accuracy: train with classifier=...")
         ax = axes.pop(0)
         ax.plot(history.point_seconds, history.points["accuracy"], "o-", label="class accuracy")
         for level, style in ((0.9, ":"), (0.95, "--")):
@@ -155,9 +181,7 @@ def plot_class_accuracy(history=None, per_class: torch.Tensor | None = None, cla
         ax.set_title(f"{title} class accuracy during training".strip())
         ax.legend(loc="lower right", fontsize="small")
     if per_class is not None:
-        names = class_names or [str(i) for i in range(len(per_class))]
-        if len(names) != len(per_class):
-            raise ValueError(f"got {len(per_class)} accuracies but {len(names)} class names")
+        names = class_names if class_names is not None else [str(i) for i in range(len(per_class))]
         ax = axes.pop(0)
         ax.bar(range(len(names)), [float(a) for a in per_class], color="tab:green")
         ax.set_xticks(range(len(names)), names, rotation=30 if max(map(len, names)) > 2 else 0, ha="right")
@@ -171,13 +195,18 @@ def plot_class_accuracy(history=None, per_class: torch.Tensor | None = None, cla
 def plot_interpolation(generator: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int = 10,
                        methods: tuple[str, ...] = ("linear", "spherical"), size: float = 1.0):
     """One panel per method; each row walks from G(z0[i]) (left) to G(z1[i]) (right). Returns the Figure."""
-    if not methods:
-        raise ValueError("methods is empty: expected some of 'linear', 'spherical'")
+    _checks.module("generator", generator)
+    _checks.tensor("z0", z0, ndim=(1, 2))
+    _checks.positive_int("steps", steps)
+    if (not isinstance(methods, (tuple, list)) or not methods
+            or not all(isinstance(m, str) and m in METHODS for m in methods)):
+        raise ValueError(f"methods must be a non-empty tuple of method names from {sorted(METHODS)}, got {methods!r}")
+    _checks.positive_float("size", size)
+    paths = [(method, interpolate_images(generator, z0, z1, steps=steps, method=method)) for method in methods]
     rows = 1 if z0.ndim == 1 else z0.shape[0]
     fig, axes = plt.subplots(1, len(methods), figsize=(len(methods) * steps * size * 0.8, rows * size + 0.5),
                              squeeze=False)
-    for ax, method in zip(axes[0], methods):
-        images = interpolate_images(generator, z0, z1, steps=steps, method=method)
+    for ax, (method, images) in zip(axes[0], paths):
         show_grid(images, nrow=steps, ax=ax, title=f"{method} interpolation")
     fig.tight_layout()
     return fig
