@@ -38,6 +38,8 @@ test: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_training_loop.py
 	$(BIN)/python benchmarks/bench_notebooks.py
+	$(BIN)/python benchmarks/bench_cpu_efficiency.py
+	$(BIN)/python benchmarks/bad_input_report.py
 
 # Rebuilding shipped artefacts (needs the sources named in gancourse/data/embedded/README.md).
 data: $(STAMP)

@@ -411,6 +411,7 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "gancourse.training.gan.d_step": lambda: (gan.d_step, _gan_step_args("d")),
         "gancourse.training.gan.g_step": lambda: (gan.g_step, _gan_step_args("g")),
         "gancourse.training.gan.images_of": lambda: (gan.images_of, dict(batch=images(2))),
+        "gancourse.training.gan.frozen": lambda: (lambda module: gan.frozen(module).__enter__(), dict(module=mlp_G())),
         "gancourse.training.gan.networks_callbacks": lambda: (gan.networks_callbacks, dict(
             callbacks=[lambda step, history, G, D: None])),
         "gancourse.training.gan.train_gan": lambda: (gan.train_gan, dict(
@@ -426,6 +427,7 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         # training.loop
         "gancourse.training.loop.Family.setup": lambda: (lambda device, rng: loop.Family.setup(
             _gan(), device, rng), dict(device=torch.device("cpu"), rng=_rng())),
+        "gancourse.training.loop.Family.to_device": lambda: (_set_up(_gan()).to_device, dict(tensor=images(2))),
         "gancourse.training.loop.batch_size_of": lambda: (loop.batch_size_of, dict(batch=images(2))),
         "gancourse.training.loop.train": lambda: (loop.train, dict(
             family=_gan(), data=loader(), steps=1, device="cpu", progress=False)),
@@ -487,6 +489,11 @@ def _check_step_args() -> dict:
 def _readout_call():
     explorer = _minmax()
     return explorer.readout, dict(s=explorer.state())
+
+
+def _set_up(family):
+    family.setup(torch.device("cpu"), _rng())
+    return family
 
 
 REGISTRY = _registry()
@@ -794,6 +801,7 @@ ALLOWED_ROWS = [
     ]),
     *_rows("gancourse.training.loop", [
         ("Family.setup", "rng", "None", "None: torch's global generator"),
+        ("Family.to_device", "tensor", "empty_tensor wrong_shape float64", "moves any tensor to the device as it is"),
         ("batch_size_of", "batch", "empty_tensor wrong_shape float64", "any tensor's leading dimension is its "
                                                                       "batch size"),
         ("train", "device", "None", _DEFAULT + ": get_device()"),

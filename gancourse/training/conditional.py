@@ -20,7 +20,7 @@ from gancourse import _checks
 from gancourse.losses import bce_with_logits, discriminator_loss, generator_loss
 from gancourse.metrics.labels import class_accuracy
 from gancourse.sampling import evaluating, grid_inputs, sample_labels, sample_noise
-from gancourse.training.gan import adam, check_step_args, networks_callbacks
+from gancourse.training.gan import adam, check_step_args, frozen, networks_callbacks
 from gancourse.training.history import History
 from gancourse.training.loop import Family, train
 
@@ -127,14 +127,16 @@ class ConditionalGAN(Family):
     def train_step(self, batch, rng):
         _checks.rng("rng", rng)
         real, cpu_labels = labelled(batch)
-        real, labels = real.to(self.device, non_blocking=True), cpu_labels.to(self.device, non_blocking=True)
+        real, labels = self.to_device(real), self.to_device(cpu_labels)
         b = real.shape[0]
         noise = sample_noise(b, self.latent_dim, generator=rng).to(self.device)
         wrong = mismatched_labels(cpu_labels, self.n_classes, generator=rng).to(self.device) if self.mismatched else None
-        loss_D = self.d_step_fn(self.D, self.G, real, labels, noise, self.optimizers["opt_D"], wrong_labels=wrong)
+        with frozen(self.G):               # the D step needs no gradient in G (its fakes are detached)
+            loss_D = self.d_step_fn(self.D, self.G, real, labels, noise, self.optimizers["opt_D"], wrong_labels=wrong)
         noise = sample_noise(b, self.latent_dim, generator=rng).to(self.device)
         fake_labels = sample_labels(b, self.n_classes, generator=rng).to(self.device)
-        loss_G = self.g_step_fn(self.D, self.G, noise, fake_labels, self.optimizers["opt_G"])
+        with frozen(self.D):               # the G step's gradients in D would be thrown away by the next D step
+            loss_G = self.g_step_fn(self.D, self.G, noise, fake_labels, self.optimizers["opt_G"])
         return {"loss_D": float(loss_D), "loss_G": float(loss_G)}
 
     def sample(self):
