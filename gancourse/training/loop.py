@@ -46,14 +46,16 @@ class Family:
         """Called once before training: move the models to ``device``, put them in training mode, draw fixed
         inputs from ``rng`` (a seeded CPU generator). The default moves and sets the modes.
 
-        Convolutional models are kept in ``torch.channels_last`` memory format (oneDNN's NHWC kernels: the same
-        maths, 1.15-1.35x faster steps on a 2-core CPU, ``benchmarks/bench_cpu_efficiency.py``); ``to_device``
+        On the CPU, convolutional models are kept in ``torch.channels_last`` memory format (oneDNN's NHWC kernels:
+        the same maths, 1.17-1.19x faster steps on a 2-core CPU, ``benchmarks/bench_cpu_efficiency.py``; not yet
+        measured on CUDA or MPS, so those keep the default format); ``to_device``
         moves image batches in the same format."""
         self.device = _checks.device("device", device)
         _checks.rng("rng", rng)
         convolutional = any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))
                             for model in self.models.values() for m in model.modules())
-        self.memory_format = torch.channels_last if convolutional else torch.contiguous_format
+        on_cpu = self.device.type == "cpu"
+        self.memory_format = torch.channels_last if convolutional and on_cpu else torch.contiguous_format
         for model in self.models.values():
             model.to(self.device, memory_format=self.memory_format).train()
 
