@@ -9,6 +9,9 @@ With D(x) = sigmoid(l) for a logit l:
 * generator, non-saturating form (maximise log D(G(z))):
   ``L_G = -mean log D(G(z)) = mean softplus(-l_fake)``
 
+The VAE's objective (notebooks 01 and 07) has two terms, ``reconstruction_loss`` (Bernoulli pixels) and
+``kl_to_standard_normal``; ``gancourse.training.vae.vae_loss`` adds them.
+
 ``softplus(t) = log(1 + e^t)`` is computed stably by torch, where ``log(sigmoid(t))`` underflows to
 ``log(0) = -inf`` once |t| is larger than about 17 in float32.
 """
@@ -53,3 +56,29 @@ def generator_loss(fake_logits: torch.Tensor, non_saturating: bool = True) -> to
     if _checks.boolean("non_saturating", non_saturating):
         return _bce(fake, 1.0)
     return -_bce(fake, 0.0)
+
+
+# ---- the two terms of the VAE objective (the negative ELBO), in nats per image ----
+def reconstruction_loss(logits: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """-log p(x | z) for Bernoulli pixels: binary cross-entropy of the pixel ``logits`` (B, C, H, W) against the
+    intensities (images + 1) / 2 of ``images`` (B, C, H, W) in [-1, 1], summed over pixels, mean over the batch."""
+    _checks.tensor("logits", logits, ndim=4)
+    _checks.tensor("images", images, ndim=4)
+    if logits.shape != images.shape:
+        raise ValueError(f"logits must have the images' shape {tuple(images.shape)}, got {tuple(logits.shape)}")
+    if images.shape[0] == 0:
+        raise ValueError("images is empty: expected at least one image")
+    target = ((images.to(logits.dtype) + 1) / 2).clamp(0, 1)
+    return F.binary_cross_entropy_with_logits(logits, target, reduction="sum") / images.shape[0]
+
+
+def kl_to_standard_normal(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, diag(exp(logvar))) || N(0, I)) = ½ Σ (mean² + exp(logvar) - 1 - logvar), summed over the
+    latent dimensions, mean over the batch. mean and logvar: (B, d)."""
+    _checks.tensor("mean", mean, ndim=2)
+    _checks.tensor("logvar", logvar, ndim=2)
+    if logvar.shape != mean.shape:
+        raise ValueError(f"logvar must have mean's shape {tuple(mean.shape)}, got {tuple(logvar.shape)}")
+    if mean.shape[0] == 0:
+        raise ValueError("mean is empty: expected at least one code")
+    return 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).sum() / mean.shape[0]

@@ -212,7 +212,7 @@ def _rng():
 # ---- the registry: one valid call per public callable -------------------------------------------------------------
 # name → make() returning (target, {parameter: valid value}); parameters not given take their defaults.
 def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
-    from gancourse import device, losses, sampling, theory
+    from gancourse import device, exercises, losses, sampling, theory
     from gancourse.data import images as data_images
     from gancourse.data import toy
     from gancourse.metrics import classifier as clf, fid, labels
@@ -246,6 +246,10 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "gancourse.device.budget": lambda: (device.budget, dict(default=10, quick=2)),
         "gancourse.device.get_device": lambda: (device.get_device, dict(prefer="cpu")),
         "gancourse.device.seed_everything": lambda: (device.seed_everything, dict(seed=0)),
+        # exercises
+        "gancourse.exercises.exercise": lambda: (_enter(exercises.exercise), dict(name="d_step")),
+        "gancourse.exercises.answer_or_reference": lambda: (exercises.answer_or_reference, dict(
+            answer=torch.zeros, reference=torch.ones, name="zeros")),
         # losses
         "gancourse.losses.bce_with_logits": lambda: (losses.bce_with_logits, dict(logits=_seeded(3), target=1.0)),
         "gancourse.losses.discriminator_loss": lambda: (losses.discriminator_loss, dict(
@@ -431,6 +435,9 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "gancourse.training.loop.batch_size_of": lambda: (loop.batch_size_of, dict(batch=images(2))),
         "gancourse.training.loop.train": lambda: (loop.train, dict(
             family=_gan(), data=loader(), steps=1, device="cpu", progress=False)),
+        # models.vae, training.vae (notebook 01's VAE)
+        **_vae_registry(z),
+        **_attributes_registry(z),   # notebook 04's multi-hot attribute example
         # viz
         "gancourse.viz.class_explorer.ClassExplorer": lambda: (ce.ClassExplorer, dict(
             generator=c_G(), class_names=["a", "b", "c"], walk_steps=3)),
@@ -455,6 +462,8 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "gancourse.viz.plots.plot_interpolation": lambda: (plots.plot_interpolation, dict(
             generator=mlp_G(), z0=z(), z1=z(2, 4) + 1, steps=3, methods=("linear",), size=0.5)),
         "gancourse.viz.plots.plot_losses": lambda: (plots.plot_losses, dict(history=history(), smooth=2, title="t")),
+        "gancourse.viz.plots.evenly_spaced_points": lambda: (plots.evenly_spaced_points, dict(
+            steps=[0, 10, 20], max_points=2)),
         "gancourse.viz.plots.plot_samples_over_training": lambda: (plots.plot_samples_over_training, dict(
             history=history(), n_show=2, max_points=2)),
         "gancourse.viz.plots.plot_training": lambda: (plots.plot_training, dict(history=history(), title="t")),
@@ -496,6 +505,188 @@ def _set_up(family):
     return family
 
 
+def _vae_registry(z) -> dict[str, Callable]:
+    """The VAE's valid calls (gancourse.models.vae, its terms in gancourse.losses, gancourse.training.vae)."""
+    from gancourse import losses
+    from gancourse.models import vae as mvae
+    from gancourse.training import vae as tvae
+
+    def model():
+        torch.manual_seed(0)
+        return mvae.VAE(latent_dim=4, hidden_dim=8)
+
+    def family():
+        f = tvae.VAEFamily(model(), n_samples=2)
+        f.setup(torch.device("cpu"), _rng())
+        return f
+
+    codes = lambda: (z(), _seeded(2, 4, seed=2))                                       # noqa: E731
+    return {
+        "gancourse.models.vae.VAE": lambda: (mvae.VAE, dict(latent_dim=4, hidden_dim=8)),
+        "gancourse.models.vae.VAE.encode": lambda: (model(), dict(x=images(2))),
+        "gancourse.models.vae.VAE.decode": lambda: (model().decode, dict(z=z())),
+        "gancourse.models.vae.VAE.decode_logits": lambda: (model().decode_logits, dict(z=z())),
+        "gancourse.models.vae.VAE.forward": lambda: (model(), dict(x=images(2), generator=_rng())),
+        "gancourse.models.vae.VAE.generate": lambda: (model().generate, dict(n=2, seed=1)),
+        "gancourse.models.vae.reparameterise": lambda: (mvae.reparameterise, dict(
+            mean=codes()[0], logvar=codes()[1], generator=_rng())),
+        "gancourse.losses.reconstruction_loss": lambda: (losses.reconstruction_loss, dict(
+            logits=images(2), images=images(2))),
+        "gancourse.losses.kl_to_standard_normal": lambda: (losses.kl_to_standard_normal, dict(
+            mean=codes()[0], logvar=codes()[1])),
+        "gancourse.training.vae.vae_loss": lambda: (tvae.vae_loss, dict(model=model(), images=images(2),
+                                                                         generator=_rng())),
+        "gancourse.training.vae.VAEFamily": lambda: (tvae.VAEFamily, dict(model=model(), n_samples=2)),
+        "gancourse.training.vae.VAEFamily.setup": lambda: (tvae.VAEFamily(model()).setup, dict(
+            device=torch.device("cpu"), rng=_rng())),
+        "gancourse.training.vae.VAEFamily.train_step": lambda: (family().train_step, dict(
+            batch=images(2), rng=_rng())),
+        "gancourse.training.vae.train_vae": lambda: (tvae.train_vae, dict(
+            model=model(), data=loader(), steps=1, device="cpu", n_samples=2, progress=False)),
+    }
+
+
+def _attributes_registry(z) -> dict[str, Callable]:
+    """The multi-hot attribute example's valid calls (notebook 04, Section 12)."""
+    from gancourse.data import attributes as da
+    from gancourse.metrics import attributes as ma
+    from gancourse.models import conditional as mc
+    from gancourse.training import multihot as ta
+    from gancourse.viz import attributes as va
+
+    def G():
+        from gancourse.models import ConditionalGenerator
+        torch.manual_seed(0)
+        return ConditionalGenerator(latent_dim=4, n_classes=13, ngf=4)
+
+    def D():
+        from gancourse.models import ConditionalDiscriminator
+        torch.manual_seed(0)
+        return ConditionalDiscriminator(ndf=4, n_classes=13)
+
+    def judge():
+        from gancourse.metrics import SmallClassifier
+        torch.manual_seed(0)
+        return SmallClassifier(n_classes=13)
+
+    combos = lambda: torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 1.0]])                   # noqa: E731
+    rows = lambda: da.attribute_labels(torch.tensor([3, 7]), combos())                   # noqa: E731
+    batches = lambda: [(images(2), rows()), (images(2), rows())]                          # noqa: E731
+
+    def family():
+        f = ta.AttributeGAN(G(), D(), combinations=combos(), classifier=judge(), per_digit=1)
+        f.setup(torch.device("cpu"), _rng())
+        return f
+
+    p = "gancourse."
+    return {
+        p + "data.attributes.allowed_combinations": lambda: (da.allowed_combinations, dict(exclude=((1, 1, 1),))),
+        p + "data.attributes.apply_attributes": lambda: (da.apply_attributes, dict(images=images(2), attributes=combos())),
+        p + "data.attributes.attribute_dataset": lambda: (da.attribute_dataset, dict(
+            name="mnist", train=False, exclude=((1, 1, 1),), seed=1, limit=8)),
+        p + "data.attributes.attribute_labels": lambda: (da.attribute_labels, dict(
+            digits=torch.tensor([3, 7]), attributes=combos())),
+        p + "data.attributes.attribute_loader": lambda: (da.attribute_loader, dict(
+            name="mnist", batch_size=4, exclude=((1, 1, 1),), seed=1, limit=8)),
+        p + "data.attributes.combination_name": lambda: (da.combination_name, dict(combination=(1, 0, 1))),
+        p + "data.attributes.sample_combinations": lambda: (da.sample_combinations, dict(
+            n=3, combinations=combos(), generator=_rng())),
+        p + "data.attributes.split_labels": lambda: (da.split_labels, dict(rows=rows())),
+        p + "metrics.attributes.agreement": lambda: (ma.agreement, dict(classifier=judge(), images=images(2), rows=rows())),
+        p + "metrics.attributes.attribute_accuracy": lambda: (ma.attribute_accuracy, dict(
+            G=G(), classifier=judge(), combinations=combos(), per_digit=1, seed=1, per_combination_result=True)),
+        p + "metrics.attributes.judge": lambda: (ma.judge, dict(classifier=judge(), images=images(2), batch_size=1)),
+        p + "metrics.attributes.load_attribute_classifier": lambda: (ma.load_attribute_classifier, dict(device="cpu")),
+        p + "models.conditional.load_pretrained_attributes": lambda: (mc.load_pretrained_attributes, dict(device="cpu")),
+        p + "training.multihot.AttributeGAN": lambda: (ta.AttributeGAN, dict(
+            generator=G(), discriminator=D(), combinations=combos(), classifier=judge(), per_digit=1)),
+        p + "training.multihot.AttributeGAN.measure": lambda: (family().measure, dict(batch=batches()[0])),
+        p + "training.multihot.AttributeGAN.setup": lambda: (ta.AttributeGAN(G(), D()).setup, dict(
+            device=torch.device("cpu"), rng=_rng())),
+        p + "training.multihot.AttributeGAN.train_step": lambda: (family().train_step, dict(
+            batch=batches()[0], rng=_rng())),
+        p + "training.multihot.mismatched_rows": lambda: (ta.mismatched_rows, dict(
+            rows=rows(), combinations=combos(), generator=_rng())),
+        p + "training.multihot.random_rows": lambda: (ta.random_rows, dict(n=3, combinations=combos(), generator=_rng())),
+        p + "training.multihot.train_attribute_gan": lambda: (ta.train_attribute_gan, dict(
+            generator=G(), discriminator=D(), data=batches(), steps=1, combinations=combos(), device="cpu",
+            classifier=judge(), per_digit=1, progress=False)),
+        p + "viz.attributes.attribute_grid": lambda: (va.attribute_grid, dict(
+            generator=G(), digits=[1, 2], combinations=combos(), seed=1)),
+        p + "viz.attributes.show_attribute_grid": lambda: (va.show_attribute_grid, dict(
+            generator=G(), digits=[1, 2], combinations=combos(), held_out=((1, 0, 1),), seed=1, title="t", size=2.0)),
+    }
+
+
+def _attributes_allowed() -> list[tuple[str, str, tuple[str, ...], str]]:
+    """The attribute example's meaningful careless-looking arguments."""
+    bits = "0/1 values in any floating dtype are the same attributes"
+    return [
+        *_rows("gancourse.data.attributes", [
+            ("allowed_combinations", "exclude", "empty_list", "an empty list excludes nothing"),
+            ("apply_attributes", "images", "float64", "the operations are computed in the images' dtype"),
+            ("apply_attributes", "attributes", "float64", bits),
+            ("attribute_labels", "attributes", "float64", bits),
+            ("attribute_dataset", "exclude", "empty_list", "an empty list excludes nothing"),
+            ("attribute_dataset", "limit", "None", _DEFAULT + ": the whole split"),
+            ("attribute_dataset", "seed", "zero", _SEED0),
+            ("attribute_loader", "exclude", "empty_list", "an empty list excludes nothing"),
+            ("attribute_loader", "limit", "None", _DEFAULT + ": the whole split"),
+            ("attribute_loader", "seed", "zero", _SEED0),
+            ("sample_combinations", "combinations", "float64", bits),
+            ("sample_combinations", "generator", "None", _DEFAULT + ": torch's global generator"),
+            ("split_labels", "rows", "float64", "label rows in any floating dtype are split the same way"),
+        ]),
+        *_rows("gancourse.metrics.attributes", [
+            ("agreement", "images", "float64", _F64_CONVERTED),
+            ("agreement", "rows", "float64", "label rows in any floating dtype are compared the same way"),
+            ("attribute_accuracy", "combinations", "float64", bits),
+            ("attribute_accuracy", "seed", "zero", _SEED0),
+            ("judge", "images", "float64", _F64_CONVERTED),
+            ("load_attribute_classifier", "device", "None", _DEFAULT + ": the CPU"),
+            ("load_attribute_classifier", "path", "None", _DEFAULT + ": the shipped classifier"),
+        ]),
+        *_rows("gancourse.models.conditional", [
+            ("load_pretrained_attributes", "device", "None", _DEFAULT + ": the CPU"),
+            ("load_pretrained_attributes", "path", "None", _DEFAULT + ": the shipped checkpoint"),
+        ]),
+        *_rows("gancourse.training.multihot", [
+            ("AttributeGAN", "combinations", "None", _DEFAULT + ": every combination but the held-out one"),
+            ("AttributeGAN", "combinations", "float64", bits),
+            ("AttributeGAN", "classifier", "None", _DEFAULT + ": no accuracy measured"),
+            ("AttributeGAN.setup", "rng", "None", "None: torch's global generator"),
+            ("AttributeGAN.train_step", "rng", "None", "None: torch's global generator"),
+            ("mismatched_rows", "rows", "float64", "label rows in any floating dtype are changed the same way"),
+            ("mismatched_rows", "combinations", "float64", bits),
+            ("mismatched_rows", "generator", "None", _DEFAULT + ": torch's global generator"),
+            ("random_rows", "combinations", "float64", bits),
+            ("random_rows", "generator", "None", _DEFAULT + ": torch's global generator"),
+            ("train_attribute_gan", "combinations", "None", _DEFAULT + ": every combination but the held-out one"),
+            ("train_attribute_gan", "combinations", "float64", bits),
+            ("train_attribute_gan", "lr", "float", "1.5 is a valid (if large) learning rate"),
+            ("train_attribute_gan", "lr_D", "None", _DEFAULT + ": G's learning rate"),
+            ("train_attribute_gan", "lr_D", "float", "1.5 is a valid (if large) learning rate"),
+            ("train_attribute_gan", "device", "None", _DEFAULT + ": get_device()"),
+            ("train_attribute_gan", "sample_every", "None", _DEFAULT + ": 10 sample points"),
+            ("train_attribute_gan", "classifier", "None", _DEFAULT + ": no accuracy measured"),
+            ("train_attribute_gan", "seed", "zero", _SEED0),
+            ("train_attribute_gan", "callbacks", "empty_list", "an empty list: no callbacks"),
+            ("train_attribute_gan", "checkpoint", "None", _DEFAULT + ": no checkpoint"),
+            ("train_attribute_gan", "checkpoint", "str", _PATH),
+            ("train_attribute_gan", "desc", "str", "any string labels the progress bar"),
+        ]),
+        *_rows("gancourse.viz.attributes", [
+            ("attribute_grid", "combinations", "float64", bits),
+            ("attribute_grid", "seed", "zero", _SEED0),
+            ("show_attribute_grid", "combinations", "float64", bits),
+            ("show_attribute_grid", "held_out", "empty_list", "an empty list marks no column as held out"),
+            ("show_attribute_grid", "seed", "zero", _SEED0),
+            ("show_attribute_grid", "title", "None str", _TITLE),
+            ("show_attribute_grid", "size", "float", "1.5 inches is a valid figure size"),
+        ]),
+    ]
+
+
 REGISTRY = _registry()
 
 # ---- callables that cannot take bad input meaningfully (each with its reason) -------------------------------------
@@ -504,6 +695,7 @@ REGISTRY = _registry()
 SKIP = {
     "gancourse.data.images.DataFileError": "an exception class: the library raises it with its own message",
     "gancourse.data.images.EmbeddedDataNotice": "a warning category: the library warns with its own message",
+    "gancourse.exercises.NotAnswered": "an exception class: the library raises it with its own message",
     "gancourse.training.loop.Family.train_step": "abstract: raises NotImplementedError, whatever it is given",
     "gancourse.training.loop.Family.measure": "the base hook measures nothing: its batch is ignored by design",
     "gancourse.training.loop.Family.load_extra_state": "the base hook has no extra state: its argument is ignored "
@@ -579,6 +771,11 @@ ALLOWED_ROWS = [
         ("Mixture.pdf", "x", "wrong_shape empty_tensor float64", _ELEMENTWISE + ", in its dtype"),
         ("Mixture.sample", "generator", "None", _DEFAULT + ": torch's global generator"),
         ("SampleStream", "seed", "zero", _SEED0),
+    ]),
+    *_rows("gancourse.exercises", [
+        ("answer_or_reference", "name", "None", _DEFAULT + ": the answer's own name"),
+        ("answer_or_reference", "name", "str", "any string can name the answer in the notice"),
+        ("exercise", "name", "str", "any string can name the exercise in the message"),
     ]),
     *_rows("gancourse.device", [
         ("get_device", "prefer", "None", _DEFAULT + ": $GANCOURSE_DEVICE, else the best device available"),
@@ -812,7 +1009,38 @@ ALLOWED_ROWS = [
         ("train", "checkpoint", "str", _PATH),
         ("train", "desc", "str", "any string labels the progress bar"),
     ]),
+    *_rows("gancourse.models.vae", [
+        ("VAE.decode", "z", "float64", _F64_CONVERTED),
+        ("VAE.decode_logits", "z", "float64", _F64_CONVERTED),
+        ("VAE.encode", "x", "float64", _F64_CONVERTED),
+        ("VAE.forward", "x", "float64", _F64_CONVERTED),
+        ("VAE.forward", "generator", "None", "None: torch's global generator"),
+        ("VAE.generate", "seed", "zero", _SEED0),
+        ("reparameterise", "*", "float64", _F64),
+        ("reparameterise", "generator", "None", "None: torch's global generator"),
+    ]),
+    *_rows("gancourse.losses", [
+        ("kl_to_standard_normal", "*", "float64", _F64),
+        ("reconstruction_loss", "*", "float64", _F64),
+    ]),
+    *_rows("gancourse.training.vae", [
+        ("VAEFamily", "lr", "float", "1.5 is a valid (if large) learning rate"),
+        ("VAEFamily.setup", "rng", "None", "None: torch's global generator"),
+        ("VAEFamily.train_step", "batch", "float64", _F64_CONVERTED),
+        ("VAEFamily.train_step", "rng", "None", "None: torch's global generator"),
+        ("vae_loss", "images", "float64", _F64_CONVERTED),
+        ("vae_loss", "generator", "None", "None: torch's global generator"),
+        ("train_vae", "lr", "float", "1.5 is a valid (if large) learning rate"),
+        ("train_vae", "device", "None", _DEFAULT + ": get_device()"),
+        ("train_vae", "sample_every", "None", _DEFAULT + ": 10 sample points"),
+        ("train_vae", "seed", "zero", _SEED0),
+        ("train_vae", "callbacks", "empty_list", "an empty list: no callbacks"),
+        ("train_vae", "checkpoint", "None", _DEFAULT + ": no checkpoint"),
+        ("train_vae", "checkpoint", "str", _PATH),
+        ("train_vae", "desc", "str", "any string labels the progress bar"),
+    ]),
 ]
+ALLOWED_ROWS += _attributes_allowed()   # notebook 04's multi-hot attribute example
 ALLOWED: dict[tuple[str, str, str], str] = {(name, parameter, bad): reason
                                             for name, parameter, bads, reason in ALLOWED_ROWS for bad in bads}
 

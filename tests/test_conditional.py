@@ -335,3 +335,27 @@ def test_build_script_writes_a_loadable_checkpoint_with_its_measurements(tmp_pat
     G, _, loaded = load_pretrained("mnist", path=tmp_path / "cgan_mnist.pt")
     assert G.ngf == 4 and loaded["evaluation"]["samples_per_class"] == 3
     assert [p["step"] for p in info["accuracy_during_training"]] == [0, 1, 2] and info["stored_dtype"] == "float16"
+
+
+def test_class_accuracy_counts_exactly_900_of_1000_as_90_percent():
+    from gancourse.metrics import class_accuracy
+
+    class Fixed(torch.nn.Module):
+        """A 'generator' whose images carry their label; the 'classifier' below misreads 10 % of class 0 as 1."""
+        n_classes, latent_dim = 2, 1
+
+        def __init__(self):
+            super().__init__()
+            self.anchor = torch.nn.Parameter(torch.zeros(1))      # gives the module a device
+
+        def forward(self, z, labels):
+            return labels.float().view(-1, 1, 1, 1).expand(-1, 1, 28, 28).clone()
+
+    class Reader(Fixed):
+        def forward(self, x):
+            cls = x[:, 0, 0, 0].long()
+            cls[:50] = 1                                  # 50 of the 1,000 samples misread
+            return torch.nn.functional.one_hot(cls, 2).float() * 10
+
+    accuracy = class_accuracy(Fixed(), Reader(), per_class=500)
+    assert accuracy == 0.95 and accuracy >= 0.95

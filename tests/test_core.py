@@ -232,3 +232,12 @@ def test_plots_draw_and_validate():
     with pytest.raises(ValueError, match="no steps"):
         plot_losses(History())
     matplotlib.pyplot.close("all")
+
+
+def test_sample_rows_are_evenly_spaced_from_step_0_without_duplicates():
+    from gancourse.viz.plots import evenly_spaced_points
+    assert evenly_spaced_points(list(range(0, 4001, 200)), 6) == [0, 4, 8, 12, 16, 20]
+    assert evenly_spaced_points([0, 666, 1332, 1998, 2664, 3330, 3996, 4000], 6)[0::5] == [0, 7]
+    assert evenly_spaced_points([0, 10], 6) == [0, 1]
+    with pytest.raises(ValueError, match="steps"):
+        evenly_spaced_points([], 3)

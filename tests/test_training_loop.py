@@ -163,3 +163,27 @@ def test_the_loop_refuses_bad_arguments_clearly(tmp_path):
     with pytest.raises(NotImplementedError, match="must define train_step"):
         train(type("Bare", (Family,), {"models": {}, "optimizers": {}})(), [torch.zeros(1)], steps=1,
               device="cpu", progress=False)
+
+
+@pytest.mark.parametrize("d_steps, g_first", [(1, False), (3, False), (1, True)])
+def test_gan_step_order_and_d_steps_per_g_step(d_steps, g_first):
+    calls = []
+
+    def d_fn(D, G, real, noise, opt_D):
+        calls.append("D")
+        from gancourse.training.gan import d_step
+        return d_step(D, G, real, noise, opt_D)
+
+    def g_fn(D, G, noise, opt_G, non_saturating=True):
+        calls.append("G")
+        from gancourse.training.gan import g_step
+        return g_step(D, G, noise, opt_G, non_saturating=non_saturating)
+
+    torch.manual_seed(0)
+    G, D = MLPGenerator(4, 8), MLPDiscriminator(8)
+    data = DataLoader(TensorDataset(torch.rand(16, 1, 28, 28) * 2 - 1), batch_size=4, shuffle=False)
+    history = train_gan(G, D, data, steps=2, latent_dim=4, d_steps=d_steps, g_first=g_first, d_step_fn=d_fn,
+                        g_step_fn=g_fn, device="cpu", progress=False, sample_every=2)
+    one_step = (["G"] + ["D"] * d_steps) if g_first else (["D"] * d_steps + ["G"])
+    assert calls == one_step * 2
+    assert len(history.loss_D) == 2

@@ -26,6 +26,7 @@ def class_accuracy(G: nn.Module, classifier: nn.Module, per_class: int = 100, se
         raise ValueError("G must have an n_classes attribute (the number of classes it is conditioned on)")
     labels = torch.arange(n_classes).repeat_interleave(per_class)
     images = generate(G, labels, seed=seed)
-    hits = (predict(classifier, images).argmax(1) == labels).float()
-    overall = float(hits.mean())
+    hits = predict(classifier, images).argmax(1) == labels
+    overall = int(hits.sum()) / hits.numel()               # exact: 900 of 1,000 is 0.9, not float32's 0.89999998
+    hits = hits.float()
     return (overall, hits.view(n_classes, per_class).mean(1)) if per_class_result else overall

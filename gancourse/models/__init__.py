@@ -3,6 +3,7 @@ from gancourse.models.conditional import ConditionalDiscriminator, ConditionalGe
 from gancourse.models.dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init, down_block, up_block
 from gancourse.models.mlp import MLPDiscriminator, MLPGenerator, dense_block
 from gancourse.models.toy import AffineGenerator, Discriminator1D, Generator1D
+from gancourse.models.vae import VAE, reparameterise
 
 __all__ = ["AffineGenerator", "ConditionalDiscriminator", "ConditionalGenerator", "DCGANDiscriminator", "DCGANGenerator", "Discriminator1D", "Generator1D",
-           "MLPDiscriminator", "MLPGenerator", "dcgan_init", "dense_block", "down_block", "up_block"]
+           "MLPDiscriminator", "MLPGenerator", "VAE", "dcgan_init", "dense_block", "down_block", "reparameterise", "up_block"]

@@ -184,3 +184,18 @@ def load_pretrained(name: str = "mnist", device=None, path: str | Path | None = 
     return load_configured(path, CGANConfig, device,
                            missing=f"no conditional GAN checkpoint at path={str(path)!r}; build it with "
                                    f"`python scripts/build_pretrained_cgan.py {name}`")
+
+
+def attributes_pretrained_path() -> Path:
+    """Where the shipped conditional GAN on digits with attributes (notebook 04, Section 12) lives."""
+    return PRETRAINED_DIR / "cgan_mnist_attributes.pt"
+
+
+def load_pretrained_attributes(device=None, path: str | Path | None = None):
+    """The shipped (or your own, at ``path``) conditional GAN on multi-hot rows (digit and attributes, n_classes 13):
+    ``(G, D, info)`` in eval mode on ``device``; ``info`` holds its config and measured accuracies. Raises
+    ``FileNotFoundError`` if there is no checkpoint."""
+    path = _checks.path("path", path) if path is not None else attributes_pretrained_path()
+    return load_configured(path, CGANConfig, device,
+                           missing=f"no attribute GAN checkpoint at path={str(path)!r}; build it with "
+                                   f"`python scripts/build_pretrained_attributes.py`")

@@ -45,17 +45,19 @@ class MLPGenerator(nn.Module):
     Layers: Linear(latent_dim, hidden_dim) → BatchNorm1d → LeakyReLU(0.2)
     → Linear(hidden_dim, 2*hidden_dim) → BatchNorm1d → LeakyReLU(0.2)
     → Linear(2*hidden_dim, C*H*W) → Tanh → reshape to (B, C, H, W).
-    Batch normalisation needs batches of 2 or more images in training mode.
+    Batch normalisation needs batches of 2 or more images in training mode; ``batch_norm=False`` leaves it out
+    (notebook 01's mode-collapse experiment).
     """
 
-    def __init__(self, latent_dim: int = 64, hidden_dim: int = 256, image_shape=MNIST_SHAPE):
+    def __init__(self, latent_dim: int = 64, hidden_dim: int = 256, image_shape=MNIST_SHAPE, batch_norm: bool = True):
         super().__init__()
         self.latent_dim = _checks.positive_int("latent_dim", latent_dim)
         self.hidden_dim = _checks.positive_int("hidden_dim", hidden_dim)
         self.image_shape = _image_shape(image_shape)
+        self.batch_norm = _checks.boolean("batch_norm", batch_norm)
         self.net = nn.Sequential(
-            dense_block(latent_dim, hidden_dim, batch_norm=True),          # (B, h)
-            dense_block(hidden_dim, 2 * hidden_dim, batch_norm=True),      # (B, 2h)
+            dense_block(latent_dim, hidden_dim, batch_norm=batch_norm),          # (B, h)
+            dense_block(hidden_dim, 2 * hidden_dim, batch_norm=batch_norm),      # (B, 2h)
             nn.Linear(2 * hidden_dim, math.prod(self.image_shape)),        # (B, C*H*W)
             nn.Tanh(),                                                     # values in [-1, 1]
         )

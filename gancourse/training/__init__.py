@@ -4,12 +4,16 @@
   ``checkpoints`` — atomic checkpoint files;
 * ``gan`` — ``d_step``, ``g_step``, the ``GAN`` family and ``train_gan``;
 * ``conditional`` — the labelled steps, the ``ConditionalGAN`` family and ``train_cgan``;
-* ``discriminator`` — ``fit_discriminator``: D alone against a fixed G.
+* ``discriminator`` — ``fit_discriminator``: D alone against a fixed G;
+* ``multihot`` — the conditional GAN on multi-hot labels (a class and binary attributes at once);
+* ``vae`` — the ``VAEFamily`` on the ELBO (its terms are in ``gancourse.losses``) and ``train_vae``.
 """
 from gancourse.training.checkpoints import load_checkpoint, read_states, save_checkpoint, write_states
 from gancourse.training.gan import GAN, d_step, g_step, train_gan
 from gancourse.training.history import History
 from gancourse.training.loop import Family, train
+from gancourse.training.vae import VAEFamily, kl_to_standard_normal, reconstruction_loss, train_vae, vae_loss
 
-__all__ = ["GAN", "Family", "History", "d_step", "g_step", "load_checkpoint", "read_states", "save_checkpoint",
-           "train", "train_gan", "write_states"]
+__all__ = ["GAN", "Family", "History", "VAEFamily", "d_step", "g_step", "kl_to_standard_normal", "load_checkpoint",
+           "read_states", "reconstruction_loss", "save_checkpoint", "train", "train_gan", "train_vae", "vae_loss",
+           "write_states"]

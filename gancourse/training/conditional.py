@@ -47,8 +47,10 @@ def d_step(D: nn.Module, G: nn.Module, real: torch.Tensor, labels: torch.Tensor,
     check_step_args(D, G, opt_D)
     _checks.tensor("real", real, ndim=4)
     _checks.tensor("noise", noise, ndim=2)
-    if wrong_labels is not None:
-        _checks.class_labels("wrong_labels", wrong_labels)
+    if isinstance(wrong_labels, torch.Tensor) and wrong_labels.is_floating_point():
+        _checks.tensor("wrong_labels", wrong_labels, ndim=2)    # label rows (B, K), e.g. multi-hot
+    elif wrong_labels is not None:
+        _checks.class_labels("wrong_labels", wrong_labels)      # class indices (B,)
     opt_D.zero_grad(set_to_none=True)
     fake = G(noise, labels).detach()            # cut the graph: no gradient flows back into G
     loss = discriminator_loss(D(real, labels), D(fake, labels))

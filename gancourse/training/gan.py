@@ -3,7 +3,7 @@
 * ``d_step`` — (1) update D: maximise log D(x) + log(1 - D(G(z))), on a detached fake batch;
 * ``g_step`` — (2) update G: make D call its samples real (non-saturating loss by default);
 * ``GAN`` — the family: networks, Adam optimisers, one step = ``d_step`` then ``g_step`` (yours if you pass
-  them), a fixed noise batch drawn through G at every sample point, and D(x), D(G(z)) measured there;
+  them; ``d_steps=k`` D updates per G update, ``g_first=True`` the other order, for experiments), a fixed noise batch drawn through G at every sample point, and D(x), D(G(z)) measured there;
 * ``train_gan`` — ``gancourse.training.train(GAN(...), data, ...)`` in one call.
 
 Any G mapping (B, latent_dim) noise to images and any D mapping images to (B,) logits will do.
@@ -106,6 +106,8 @@ class GAN(Family):
                  lr: float = 2e-4,                              # Adam learning rate for both networks (DCGAN paper)
                  betas: tuple[float, float] = (0.5, 0.999),     # Adam betas (DCGAN paper: beta1 = 0.5)
                  non_saturating: bool = True,                   # generator loss form
+                 d_steps: int = 1,                              # D updates per G update (k of Goodfellow's Alg. 1)
+                 g_first: bool = False,                         # update G before D in each step (an experiment)
                  opt_G: torch.optim.Optimizer | None = None, opt_D: torch.optim.Optimizer | None = None,
                  d_step_fn: Callable = d_step, g_step_fn: Callable = g_step,
                  fixed_noise: torch.Tensor | None = None,       # the batch drawn at each sample point
@@ -116,6 +118,7 @@ class GAN(Family):
             raise ValueError("latent_dim is needed: pass latent_dim=..., since the generator has no latent_dim attribute")
         self.latent_dim = _checks.positive_int("latent_dim", latent_dim)
         self.non_saturating = _checks.boolean("non_saturating", non_saturating)
+        self.d_steps, self.g_first = _checks.positive_int("d_steps", d_steps), _checks.boolean("g_first", g_first)
         for name, fn in (("d_step_fn", d_step_fn), ("g_step_fn", g_step_fn)):
             if not callable(fn):
                 raise TypeError(f"{name} must be a function, got {type(fn).__name__}")
@@ -143,12 +146,21 @@ class GAN(Family):
     def train_step(self, batch, rng):
         _checks.rng("rng", rng)
         real = self.to_device(_checks.tensor("batch", images_of(batch), ndim=4))
-        with frozen(self.G):               # the D step needs no gradient in G (its fakes are detached)
-            loss_D = self.d_step_fn(self.D, self.G, real, self.noise(real.shape[0], rng), self.optimizers["opt_D"])
+        if self.g_first:
+            loss_G = self._g_update(real.shape[0], rng)
+        losses_D = []
+        for _ in range(self.d_steps):      # k > 1: the same real batch, fresh noise each time
+            with frozen(self.G):           # the D step needs no gradient in G (its fakes are detached)
+                losses_D.append(float(self.d_step_fn(self.D, self.G, real, self.noise(real.shape[0], rng),
+                                                     self.optimizers["opt_D"])))
+        if not self.g_first:
+            loss_G = self._g_update(real.shape[0], rng)
+        return {"loss_D": sum(losses_D) / len(losses_D), "loss_G": loss_G}
+
+    def _g_update(self, batch_size: int, rng: torch.Generator) -> float:
         with frozen(self.D):               # the G step's gradients in D would be thrown away by the next D step
-            loss_G = self.g_step_fn(self.D, self.G, self.noise(real.shape[0], rng), self.optimizers["opt_G"],
-                                    non_saturating=self.non_saturating)
-        return {"loss_D": float(loss_D), "loss_G": float(loss_G)}
+            return float(self.g_step_fn(self.D, self.G, self.noise(batch_size, rng), self.optimizers["opt_G"],
+                                        non_saturating=self.non_saturating))
 
     def sample(self):
         with evaluating(self.G):
@@ -164,7 +176,7 @@ class GAN(Family):
 
     def config(self):
         return {"latent_dim": self.latent_dim, "lr": self.lr, "betas": list(self.betas),
-                "non_saturating": self.non_saturating}
+                "non_saturating": self.non_saturating, "d_steps": self.d_steps, "g_first": self.g_first}
 
 
 def train_gan(
@@ -177,6 +189,8 @@ def train_gan(
     lr: float = 2e-4,                              # Adam learning rate for both networks (DCGAN paper)
     betas: tuple[float, float] = (0.5, 0.999),     # Adam betas (DCGAN paper: beta1 = 0.5)
     non_saturating: bool = True,                   # generator loss form
+    d_steps: int = 1,                              # D updates per G update (k of Goodfellow's Algorithm 1)
+    g_first: bool = False,                         # update G before D in each step (an experiment)
     device=None,                                   # None: gancourse.get_device()
     fixed_noise: torch.Tensor | None = None,       # the batch drawn at each sample point
     n_samples: int = 64,                           # size of the fixed noise batch if none is given
@@ -196,7 +210,7 @@ def train_gan(
     """Train a GAN until step ``steps`` with the one training loop and return the measured ``History``
     (``loss_D``, ``loss_G`` per step; ``D_real``, ``D_fake`` and G's images for the fixed noise at each sample point)."""
     family = GAN(generator, discriminator, latent_dim=latent_dim, lr=lr, betas=betas, non_saturating=non_saturating,
-                 opt_G=opt_G, opt_D=opt_D, d_step_fn=d_step_fn, g_step_fn=g_step_fn, fixed_noise=fixed_noise,
+                 d_steps=d_steps, g_first=g_first, opt_G=opt_G, opt_D=opt_D, d_step_fn=d_step_fn, g_step_fn=g_step_fn, fixed_noise=fixed_noise,
                  n_samples=n_samples)
     return train(family, data, steps=steps, device=device, sample_every=sample_every, sample_at_start=sample_at_start,
                  seed=seed, callbacks=networks_callbacks(callbacks), checkpoint=checkpoint, resume=resume,

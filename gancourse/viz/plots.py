@@ -49,8 +49,10 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(values, kernel, mode="valid")
 
 
-def plot_losses(history, ax=None, smooth: int | None = None, title: str = "GAN losses"):
-    """Plot ``loss_D`` and ``loss_G`` per step (raw, faint) with a moving average (bold). Returns the Axes."""
+def plot_losses(history, ax=None, smooth: int | None = None, title: str = "GAN losses", d_terms: int = 2):
+    """Plot ``loss_D`` and ``loss_G`` per step (raw, faint) with a moving average (bold), and the level of
+    ``loss_D`` when D answers 1/2 everywhere: ``d_terms`` log 2 for a discriminator loss that sums ``d_terms``
+    cross-entropy terms (2: real and fake; 3 with the conditional GAN's mismatched pairs). Returns the Axes."""
     steps = np.asarray(getattr(history, "step", []))
     if steps.size == 0:
         raise ValueError("history has no steps to plot: train first")
@@ -58,6 +60,7 @@ def plot_losses(history, ax=None, smooth: int | None = None, title: str = "GAN l
     if smooth is not None:
         _checks.positive_int("smooth", smooth)
     title = _checks.text("title", title, optional=True) or ""
+    _checks.positive_int("d_terms", d_terms)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
     window = smooth if smooth is not None else max(1, len(steps) // 50)
@@ -66,7 +69,8 @@ def plot_losses(history, ax=None, smooth: int | None = None, title: str = "GAN l
         ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
         smoothed = _smooth(values, window)
         ax.plot(steps[len(steps) - len(smoothed):], smoothed, color=colour, linewidth=2, label=key)
-    ax.axhline(2 * np.log(2), color="grey", linestyle=":", linewidth=1, label="loss_D at D = 1/2 (2 log 2)")
+    ax.axhline(d_terms * np.log(2), color="grey", linestyle=":", linewidth=1,
+               label=f"loss_D at D = 1/2 ({d_terms} log 2)")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_title(title)
@@ -74,13 +78,34 @@ def plot_losses(history, ax=None, smooth: int | None = None, title: str = "GAN l
     return ax
 
 
+def evenly_spaced_points(steps, max_points: int) -> list[int]:
+    """Indices of at most ``max_points`` of the sample points at ``steps`` (increasing), the first and the last
+    included, chosen nearest to evenly spaced steps, each point at most once."""
+    _checks.positive_int("max_points", max_points)
+    if isinstance(steps, (str, bytes)) or not hasattr(steps, "__len__"):
+        raise TypeError(f"steps must be a list of sample-point steps, got {type(steps).__name__}")
+    try:
+        steps = np.asarray(steps, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError("steps must be a list of numbers (the sample points' steps)") from None
+    if steps.ndim != 1 or steps.size == 0 or not np.isfinite(steps).all():
+        raise ValueError("steps must be a non-empty list of finite sample-point steps")
+    targets = np.linspace(steps[0], steps[-1], min(max_points, steps.size))
+    chosen: list[int] = []
+    for target in targets:
+        free = [i for i in range(steps.size) if i not in chosen]
+        chosen.append(min(free, key=lambda i: (abs(steps[i] - target), i)))
+    return sorted(chosen)
+
+
 def plot_samples_over_training(history, n_show: int = 8, max_points: int = 6):
-    """One row of ``n_show`` fixed-noise samples for up to ``max_points`` sample points. Returns the Figure."""
+    """One row of ``n_show`` fixed-noise samples for up to ``max_points`` sample points, from the first (step 0: the
+    untrained model) to the last, at steps as evenly spaced as the sample points allow. Returns the Figure."""
     if not isinstance(getattr(history, "samples", None), list) or not history.samples:
         raise ValueError("history has no samples: expected the History of a training run with sample points")
     _checks.positive_int("n_show", n_show)
     _checks.positive_int("max_points", max_points)
-    idx = np.unique(np.linspace(0, len(history.samples) - 1, min(max_points, len(history.samples))).round().astype(int))
+    idx = evenly_spaced_points(history.sample_steps, max_points)
     fig, axes = plt.subplots(len(idx), 1, figsize=(n_show * 0.9, len(idx) * 1.0), squeeze=False)
     for ax, i in zip(axes[:, 0], idx):
         show_grid(history.samples[i][:n_show], nrow=n_show, ax=ax)
@@ -89,17 +114,18 @@ def plot_samples_over_training(history, n_show: int = 8, max_points: int = 6):
     return fig
 
 
-def plot_training(history, title: str = ""):
+def plot_training(history, title: str = "", d_terms: int = 2):
     """Two panels: the losses per step, and the discriminator's mean outputs D(x) and D(G(z)) at the sample points.
 
     In a balanced game both D outputs move towards 1/2; D(x) near 1 with D(G(z)) near 0 means D is winning.
+    ``d_terms`` is passed to ``plot_losses`` (3 for the conditional GAN's loss with mismatched pairs).
     Returns the Figure.
     """
     if not getattr(history, "sample_steps", None):
         raise ValueError("history has no sample points to plot: train first")
     title = _checks.text("title", title, optional=True) or ""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))
-    plot_losses(history, ax=left, title=f"{title} losses".strip())
+    plot_losses(history, ax=left, title=f"{title} losses".strip(), d_terms=d_terms)
     right.plot(history.sample_steps, history.D_real, "o-", label="D(x), real batch")
     right.plot(history.sample_steps, history.D_fake, "s-", label="D(G(z)), fixed noise")
     right.axhline(0.5, color="grey", linestyle=":", linewidth=1, label="1/2: D cannot tell")
@@ -132,9 +158,10 @@ def plot_class_counts(reports: dict, class_names: list[str], title: str = "Predi
     for i, (label, share) in enumerate(shares.items()):
         ax.bar(positions + (i - (len(reports) - 1) / 2) * width, share, width, label=label)
     ax.set_xticks(positions, class_names, rotation=30 if max(map(len, class_names)) > 2 else 0, ha="right")
+    ax.set_xlabel("class predicted by the classifier")
     ax.set_ylabel("share of samples")
     ax.set_title(title)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)   # beside the bars
     return ax
 
 
