@@ -19,6 +19,8 @@ def test_there_are_notebooks():
 def test_notebook_is_committed_without_outputs_and_has_valid_nbgrader_markup(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
+    ids = [c.get("id") for c in nb.cells]
+    assert None not in ids and len(ids) == len(set(ids)), "every cell needs its own id (nbformat 4.5)"
     ids = [grade_id(c) for c in nb.cells if grade_id(c)]
     assert len(ids) == len(set(ids)), "grade_ids must be unique"
     autograded, manual = 0, 0
@@ -35,6 +37,10 @@ def test_notebook_is_committed_without_outputs_and_has_valid_nbgrader_markup(pat
             assert "### BEGIN HIDDEN TESTS" in cell.source, f"{meta['grade_id']} has no hidden tests"
             visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
             assert "assert" in visible, f"{meta['grade_id']} has no visible test"
+            assert "raises-exception" in cell.metadata.get("tags", []), (
+                f"{meta['grade_id']} needs the tag raises-exception, so that Run All goes on past an unanswered exercise")
+            assert "with exercise(" in visible, (
+                f"{meta['grade_id']}: wrap the visible test in `with exercise(...)`, so an unanswered exercise says so")
         if meta.get("grade") and meta.get("solution"):
             manual += 1
             assert cell.cell_type == "markdown"
