@@ -5,6 +5,8 @@
     python -m autograder grade ASSIGNMENT [--submissions D] autograde every submission (with a progress bar)
     python -m autograder feedback ASSIGNMENT                HTML feedback into COURSE/feedback/
     python -m autograder export [--to grades.csv]           every grade to CSV
+    python -m autograder package --out DIR                  what a graded class receives: released notebooks and
+                                                            a gancourse wheel, no solutions, checks or tests
 
 ``--course DIR`` picks the course directory (default: ./course). Exit status 1 if any step failed.
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from autograder.course import Course, NbgraderError, copy_new
+from autograder.package import PackageError, build_class_package
 
 
 def _assignments(course: Course, names: list[str]) -> list[str]:
@@ -80,6 +83,14 @@ def cmd_export(course: Course, args) -> int:
     return 0
 
 
+def cmd_package(course: Course, args) -> int:
+    out = build_class_package(course, args.out, args.assignments)
+    print(f"class package written to {out}:")
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        print(f"  {path.relative_to(out)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", default="course", help="course directory (default: ./course)")
@@ -102,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export all grades to CSV")
     p.add_argument("--to", default="grades.csv", help="CSV file to write (default: grades.csv)")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("package", help="build what a graded class receives (released notebooks + gancourse wheel)")
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--out", required=True, help="a new or empty folder")
+    p.set_defaults(func=cmd_package)
     return parser
 
 
@@ -110,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         course = Course(args.course)
         return args.func(course, args)
-    except (NbgraderError, ValueError, FileNotFoundError) as err:
+    except (NbgraderError, PackageError, ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

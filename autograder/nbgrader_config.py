@@ -13,6 +13,15 @@ c.Execute.interrupt_on_timeout = True       # interrupt a runaway cell, then go 
 c.Execute.raise_on_iopub_timeout = False    # a kernel that ignores SIGINT must not fail the whole submission
 c.Execute.execute_retries = 0
 
+# Only an exception fails a test: a warning a library printed to stderr does not (nbgrader would score it 0).
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+from autograder.preprocessors import StderrIsNotFailure  # noqa: E402
+
+_steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+c.Autograde.autograde_preprocessors = _steps[:_steps.index(Execute) + 1] + [StderrIsNotFailure] + _steps[_steps.index(Execute) + 1:]
+
 # Students cannot get points by deleting or rewriting test cells: locked cells are overwritten from the
 # gradebook, and deleted graded cells are put back.
 c.OverwriteCells.add_missing_cells = True

@@ -47,6 +47,14 @@ def graded(request, tmp_path_factory):
         tampered.cells = [c for c in tampered.cells if grade_id(c) != "d_step_tests"]
         submissions["tampered"] = tampered
 
+        noisy = nbformat.from_dict(solved)          # right answers, and a library-style warning on stderr
+        cell = next(c for c in noisy.cells if grade_id(c) == "d_step")
+        cell.source += ("\n\n_d_step_answer = d_step\n\n\ndef d_step(D, G, real, noise, opt_D):\n"
+                        "    import sys\n"
+                        "    print('UserWarning: a library printed this warning to stderr', file=sys.stderr)\n"
+                        "    return _d_step_answer(D, G, real, noise, opt_D)\n")
+        submissions["noisy"] = noisy
+
     inbox = root / "inbox"
     for student, nb in submissions.items():
         (inbox / student).mkdir(parents=True)
@@ -117,6 +125,14 @@ def test_deleted_test_cell_is_restored_and_graded(graded):
         pytest.skip("deleting a test cell is tested on notebook 01")
     assert _scores(graded, "tampered")["d_step_tests"] == (3.0, 3.0)
     assert any(grade_id(c) == "d_step_tests" for c in _autograded(graded, "tampered").cells)
+
+
+def test_a_warning_on_stderr_is_not_a_failure(graded):
+    if graded["assignment"] != "01_intro":
+        pytest.skip("stderr output is tested on notebook 01")
+    assert _scores(graded, "noisy")["d_step_tests"] == (3.0, 3.0)
+    cell = next(c for c in _autograded(graded, "noisy").cells if grade_id(c) == "d_step_tests")
+    assert any("printed this warning" in o.get("text", "") for o in cell.outputs)   # kept, as stdout
 
 
 def test_grades_exported_to_csv(graded):
