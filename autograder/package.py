@@ -5,7 +5,7 @@ and the hidden checks: right for self-study, wrong for a graded class. ``build_c
 
     OUT/notebooks/<assignment>.ipynb      the student versions (nbgrader's release: no solutions, no hidden tests)
     OUT/gancourse-<version>-py3-none-any.whl   the library alone (no autograder, no tests, no notebooks)
-    OUT/constraints.txt                   the tested torch / torchvision pair
+    OUT/constraints.txt                   the tested versions (the torch / torchvision pair among them)
     OUT/README.md                         how a student installs and starts
 
 and then checks what it wrote: no solution or hidden-test marker in any file, and nothing in the wheel but the

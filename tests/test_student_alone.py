@@ -1,6 +1,7 @@
 """The student version works alone: run top to bottom with no exercise answered, the only cells that fail are the
-graded test cells, and each of them fails with one line saying which exercise is unanswered (``NotAnswered``), not
-with a traceback from its scaffolding or another exercise. Demonstration cells fall back to the library's reference.
+graded test cells (tagged ``raises-exception``, so that Run All goes on past them, as nbclient does here), and each
+of them fails with one line saying which exercise is unanswered (``NotAnswered``), not with a traceback from its
+scaffolding or another exercise. Demonstration cells fall back to the library's reference.
 
 Run one notebook: ``pytest -m slow tests/test_student_alone.py -k 01_intro``.
 """
@@ -9,6 +10,7 @@ import os
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from autograder.course import Course
 from notebook_tools import NOTEBOOKS, grade_id
@@ -30,8 +32,12 @@ def test_unanswered_student_version_runs_to_the_end(assignment, tmp_path, monkey
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     nb = nbformat.read(release, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(release.parent)}}).execute()
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=False,   # as Run All: stop at an
+                            resources={"metadata": {"path": str(release.parent)}})        # error, unless the cell is
+    try:                                                                                    # tagged raises-exception
+        client.execute()
+    except CellExecutionError as err:
+        pytest.fail(f"Run All would stop here in the unanswered student version:\n{str(err)[-1500:]}")
 
     failed = {i: [o for o in c.outputs if o.output_type == "error"]
               for i, c in enumerate(nb.cells) if c.cell_type == "code"}
