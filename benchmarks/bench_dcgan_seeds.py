@@ -25,35 +25,20 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from gancourse.data import load_images  # noqa: E402
 from gancourse.device import seed_everything  # noqa: E402
-from gancourse.losses import discriminator_loss, generator_loss  # noqa: E402
 from gancourse.metrics import classifier_features, feature_statistics, frechet_distance  # noqa: E402
 from gancourse.metrics import load_classifier, sample_report  # noqa: E402
 from gancourse.models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator  # noqa: E402
 from gancourse.sampling import sample_images  # noqa: E402
 from gancourse.training import train_gan  # noqa: E402
 from gancourse.viz import plot_samples_over_training  # noqa: E402
+from solutions_dcgan import train_step as demo_step  # noqa: E402  (notebook 03's train_step, as its solution writes it)
 
 SHORT_STEPS = {"mnist": 300, "fashion_mnist": 200}      # the notebook's gancourse.budget(default=...)
 N_EVAL = 1000                                            # images per set for FID, as in the notebook
 DEMO_STEPS = 30                                          # Section 5's "your step in action" cell
-
-
-def demo_step(G, D, real, noise, opt_G, opt_D) -> dict:
-    """Notebook 03's train_step (one generated batch for both updates), as the solution writes it."""
-    fake = G(noise)
-    opt_D.zero_grad()
-    real_logits, fake_logits = D(real), D(fake.detach())
-    loss_D = discriminator_loss(real_logits, fake_logits)
-    loss_D.backward()
-    opt_D.step()
-    opt_G.zero_grad()
-    loss_G = generator_loss(D(fake))
-    loss_G.backward()
-    opt_G.step()
-    return {"loss_D": loss_D.item(), "loss_G": loss_G.item(),
-            "D_real": torch.sigmoid(real_logits).mean().item(), "D_fake": torch.sigmoid(fake_logits).mean().item()}
 
 
 def demo_run(seed: int) -> list[dict]:

@@ -11,6 +11,11 @@ import torch
 from torch import nn
 
 
+def seeded(seed: int) -> torch.Generator:
+    """A CPU generator seeded with ``seed``: the checks' inputs are drawn from it."""
+    return torch.Generator().manual_seed(seed)
+
+
 def expect(condition: bool, message: str) -> None:
     """Fail with ``message`` unless ``condition`` holds."""
     if not condition:

@@ -8,17 +8,13 @@ import numbers
 import torch
 from torch import nn
 
-from autograder.checks import as_number, as_tensor, assert_close, changed, dirty_grads, expect, snapshot
+from autograder.checks import as_number, as_tensor, assert_close, changed, dirty_grads, expect, seeded, snapshot
 from autograder.references import forbid, use_globals
 from gancourse import sampling
 from gancourse.metrics import labels as label_metrics
 from gancourse.training import conditional as training
 from gancourse.losses import bce_with_logits, discriminator_loss, generator_loss
 from gancourse.models import conditional
-
-
-def _seeded(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def _raises_value_error(fn, args: tuple, what: str) -> None:
@@ -53,7 +49,7 @@ def check_one_hot(one_hot) -> None:
 # --- the conditioned inputs -------------------------------------------------------------------------------------
 def check_generator_input(generator_input) -> None:
     """``generator_input(z, labels, n_classes)``: [z, one_hot(labels)] of shape (B, latent_dim + n_classes)."""
-    z = torch.randn(5, 4, generator=_seeded(11))
+    z = torch.randn(5, 4, generator=seeded(11))
     labels = torch.tensor([2, 0, 1, 2, 1])
     expected = conditional.generator_input(z, labels, 3)
     with use_globals(generator_input, one_hot=conditional.one_hot), \
@@ -74,8 +70,8 @@ def check_generator_input(generator_input) -> None:
 
 def check_discriminator_input(discriminator_input) -> None:
     """``discriminator_input(images, labels, n_classes)``: the image, then n_classes constant label channels."""
-    cases = [(torch.rand(4, 1, 28, 28, generator=_seeded(12)) * 2 - 1, torch.tensor([7, 0, 3, 9]), 10),
-             (torch.rand(3, 3, 5, 7, generator=_seeded(13)) * 2 - 1, torch.tensor([1, 3, 0]), 4)]
+    cases = [(torch.rand(4, 1, 28, 28, generator=seeded(12)) * 2 - 1, torch.tensor([7, 0, 3, 9]), 10),
+             (torch.rand(3, 3, 5, 7, generator=seeded(13)) * 2 - 1, torch.tensor([1, 3, 0]), 4)]
     expected = [conditional.discriminator_input(images, labels, k) for images, labels, k in cases]
     with use_globals(discriminator_input, one_hot=conditional.one_hot), \
             forbid(conditional.discriminator_input, conditional.label_maps, conditional.label_weights):
@@ -106,7 +102,7 @@ def _tiny_cgan(seed: int) -> tuple[nn.Module, nn.Module, torch.Tensor, torch.Ten
     torch.manual_seed(seed)
     G = conditional.ConditionalGenerator(latent_dim=4, n_classes=3, ngf=2)
     D = conditional.ConditionalDiscriminator(ndf=2, n_classes=3)
-    gen = _seeded(seed)
+    gen = seeded(seed)
     real = torch.rand(6, 1, 28, 28, generator=gen) * 2 - 1
     labels = torch.tensor([0, 2, 1, 1, 0, 2])
     noise = torch.randn(6, 4, generator=gen)

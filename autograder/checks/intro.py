@@ -9,14 +9,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder.checks import (as_number, as_tensor, assert_close, changed, copy_parameters, dirty_grads, expect,
-                               snapshot)
+                               seeded, snapshot)
 from autograder.references import forbid, use_globals
 from gancourse import losses, sampling, training
 from gancourse.models import MLPDiscriminator, MLPGenerator
-
-
-def _seeded(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def check_sample_noise(sample_noise) -> None:
@@ -71,7 +67,7 @@ def check_generator(Generator) -> None:
     """``Generator(latent_dim, hidden_dim)``: the reference MLP layers, tanh output of shape (B, 1, 28, 28)."""
     reference = MLPGenerator(latent_dim=8, hidden_dim=16)
     torch.manual_seed(0)
-    z = torch.randn(5, 8, generator=_seeded(1))
+    z = torch.randn(5, 8, generator=seeded(1))
     with torch.no_grad():
         expected, extreme_expected = reference(z), reference(z * 50)
     with forbid(MLPGenerator.forward):
@@ -92,7 +88,7 @@ def check_generator(Generator) -> None:
 def check_discriminator(Discriminator) -> None:
     """``Discriminator(hidden_dim)``: the reference MLP layers, one logit per image, shape (B,)."""
     reference = MLPDiscriminator(hidden_dim=16)
-    x = torch.randn(6, 1, 28, 28, generator=_seeded(2)).clamp(-1, 1)
+    x = torch.randn(6, 1, 28, 28, generator=seeded(2)).clamp(-1, 1)
     with torch.no_grad():
         for p in reference.parameters():
             p.mul_(4)  # larger weights: logits well outside [0, 1]
@@ -111,7 +107,7 @@ def check_discriminator(Discriminator) -> None:
 
 
 def _inputs(seed: int) -> list[tuple[str, torch.Tensor, torch.Tensor]]:
-    gen = _seeded(seed)
+    gen = seeded(seed)
     return [
         ("random logits", torch.randn(8, generator=gen) * 3, torch.randn(8, generator=gen) * 3),
         ("confident logits (±100)", torch.tensor([100.0, -100.0, 90.0, -80.0]), torch.tensor([-100.0, 100.0, 85.0, -95.0])),
@@ -172,7 +168,7 @@ def check_generator_loss(generator_loss) -> None:
 def _tiny_gan(seed: int) -> tuple[nn.Module, nn.Module, torch.Tensor, torch.Tensor]:
     torch.manual_seed(seed)
     G, D = MLPGenerator(latent_dim=4, hidden_dim=8), MLPDiscriminator(hidden_dim=8)
-    gen = _seeded(seed)
+    gen = seeded(seed)
     real = torch.rand(6, 1, 28, 28, generator=gen) * 2 - 1
     noise = torch.randn(6, 4, generator=gen)
     return G, D, real, noise

@@ -5,100 +5,23 @@ binary cross-entropy functions earn no credit there either."""
 from __future__ import annotations
 
 import math
-from contextlib import ExitStack, contextmanager
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from autograder.checks import as_tensor, assert_close, expect
-from autograder.references import ReferenceUsed, forbid, use_globals
+from autograder.checks import as_tensor, assert_close, expect, seeded
+from autograder.checks.minmax_helpers import compare_scalar_with_grad, expect_value_error, guarded, scalar
+from autograder.references import forbid, use_globals
 from gancourse import losses, theory
 from gancourse.data.toy import Gaussian
 
 LOG2 = math.log(2.0)
 
 
-def _seeded(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-@contextmanager
-def _no_torch_bce():
-    """While active, torch's ready-made binary cross-entropy functions raise ``ReferenceUsed``."""
-    targets = [(F, "binary_cross_entropy"), (F, "binary_cross_entropy_with_logits"),
-               (torch, "binary_cross_entropy_with_logits"), (nn.BCELoss, "forward"), (nn.BCEWithLogitsLoss, "forward")]
-    saved = []
-
-    def tripwire(name):
-        def raiser(*args, **kwargs):
-            raise ReferenceUsed(f"your answer calls torch's ready-made {name}; this exercise asks you to write the "
-                                "formula yourself, so it earns no credit")
-        return raiser
-
-    try:
-        for owner, attr in targets:
-            if hasattr(owner, attr):
-                saved.append((owner, attr, owner.__dict__.get(attr, getattr(owner, attr))))
-                setattr(owner, attr, tripwire(f"{getattr(owner, '__name__', owner)}.{attr}"))
-        yield
-    finally:
-        for owner, attr, original in saved:
-            setattr(owner, attr, original)
-
-
-def _guarded(*references, torch_bce: bool = False) -> ExitStack:
-    stack = ExitStack()
-    stack.enter_context(forbid(*references))
-    if torch_bce:
-        stack.enter_context(_no_torch_bce())
-    return stack
-
-
-def _expect_value_error(what: str, fn, *args) -> None:
-    try:
-        fn(*args)
-    except ValueError:
-        return
-    except ReferenceUsed:
-        raise
-    except Exception as err:  # noqa: BLE001 — report what was raised instead
-        raise AssertionError(f"{what} raised {type(err).__name__}, expected ValueError") from None
-    raise AssertionError(f"{what} returned a value, expected a ValueError")
-
-
-def _scalar(what: str, value) -> torch.Tensor:
-    value = as_tensor(what, value)
-    expect(value.ndim == 0, f"{what} has shape {tuple(value.shape)}, expected a scalar (0-dimensional) tensor: "
-           "average over the elements")
-    return value
-
-
-def _compare_scalar_with_grad(what: str, student, reference, inputs: list[torch.Tensor], grad_of: int,
-                              hints: dict | None = None, guard=lambda: ExitStack()) -> None:
-    """Values and the gradient with respect to ``inputs[grad_of]`` of a scalar-valued answer vs the reference."""
-    ref_in = [t.clone().requires_grad_(i == grad_of) for i, t in enumerate(inputs)]
-    expected = reference(*ref_in)
-    expected.backward()
-    got_in = [t.clone().requires_grad_(i == grad_of) for i, t in enumerate(inputs)]
-    with guard():
-        got = _scalar(what, student(*got_in))
-    for hint, variant in (hints or {}).items():
-        if not torch.allclose(got.detach().double(), expected.detach().double(), atol=1e-5, rtol=1e-4) and \
-                torch.allclose(got.detach().double(), variant(*inputs).double(), atol=1e-5, rtol=1e-4):
-            raise AssertionError(f"{what} = {got.item():.6g}, expected {expected.item():.6g}: {hint}")
-    assert_close(what, got, expected)
-    expect(got.requires_grad, f"{what} carries no gradient: build it from the input tensors with torch operations")
-    got.backward()
-    grad = got_in[grad_of].grad
-    expect(grad is not None, f"{what}: no gradient reaches the input")
-    assert_close(f"the gradient of {what}", grad, ref_in[grad_of].grad)
-
-
 # ---- exercise 1: BCE from probabilities --------------------------------------------------------------------
 def check_bce(bce) -> None:
     """``bce(probs, targets)``: mean -[y log p + (1-y) log(1-p)], 0 log 0 = 0, ValueError on mismatched shapes."""
-    gen = _seeded(21)
+    gen = seeded(21)
     cases = [
         ("random probabilities and 0/1 targets", torch.rand(10, generator=gen) * 0.98 + 0.01,
          (torch.rand(10, generator=gen) > 0.5).float()),
@@ -109,22 +32,22 @@ def check_bce(bce) -> None:
     hints = {"you summed over the elements; take the mean": lambda p, y: -(y * p.log() + (1 - y) * (1 - p).log()).sum(),
              "the sign is wrong: the cross-entropy is minus the mean log-likelihood, so it is >= 0":
                  lambda p, y: (y * p.log() + (1 - y) * (1 - p).log()).mean()}
-    guard = lambda: _guarded(theory.binary_cross_entropy, torch_bce=True)  # noqa: E731
+    guard = lambda: guarded(theory.binary_cross_entropy, torch_bce=True)  # noqa: E731
     for name, probs, targets in cases:
-        _compare_scalar_with_grad(f"bce on {name}", bce, theory.binary_cross_entropy, [probs, targets], 0,
+        compare_scalar_with_grad(f"bce on {name}", bce, theory.binary_cross_entropy, [probs, targets], 0,
                                   hints=hints, guard=guard)
     with guard():
-        exact = _scalar("bce(tensor([1., 0.]), tensor([1., 0.]))", bce(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0])))
+        exact = scalar("bce(tensor([1., 0.]), tensor([1., 0.]))", bce(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0])))
         expect(bool(torch.isfinite(exact)) and abs(exact.item()) < 1e-6,
                f"bce of perfectly confident, correct predictions (p = 1 for y = 1, p = 0 for y = 0) is {exact.item()}, "
                "expected 0: a term whose weight is 0 contributes nothing (0 · log 0 = 0), use torch.xlogy or torch.where")
-        _expect_value_error("bce with probs of shape (3,) and targets of shape (4,)", bce, torch.rand(3), torch.rand(4))
+        expect_value_error("bce with probs of shape (3,) and targets of shape (4,)", bce, torch.rand(3), torch.rand(4))
 
 
 # ---- exercise 2: BCE from logits ---------------------------------------------------------------------------
 def check_bce_with_logits(bce_with_logits) -> None:
     """``bce_with_logits(logits, targets)``: the same mean BCE of sigmoid(logits), finite for any logit."""
-    gen = _seeded(22)
+    gen = seeded(22)
     cases = [
         ("random logits", torch.randn(12, generator=gen) * 3, (torch.rand(12, generator=gen) > 0.5).float()),
         ("soft targets", torch.randn(2, 5, generator=gen) * 2, torch.rand(2, 5, generator=gen)),
@@ -133,13 +56,13 @@ def check_bce_with_logits(bce_with_logits) -> None:
     ]
     hints = {"you summed over the elements; take the mean": lambda l, y: (F.softplus(l) - y * l).sum(),
              "the targets look swapped (y = 1 should reward a large logit)": lambda l, y: (F.softplus(l) - (1 - y) * l).mean()}
-    guard = lambda: _guarded(theory.binary_cross_entropy_with_logits, theory.binary_cross_entropy,  # noqa: E731
+    guard = lambda: guarded(theory.binary_cross_entropy_with_logits, theory.binary_cross_entropy,  # noqa: E731
                              losses.bce_with_logits, torch_bce=True)
     for name, logits, targets in cases:
-        _compare_scalar_with_grad(f"bce_with_logits on {name}", bce_with_logits, theory.binary_cross_entropy_with_logits,
+        compare_scalar_with_grad(f"bce_with_logits on {name}", bce_with_logits, theory.binary_cross_entropy_with_logits,
                                   [logits, targets], 0, hints=hints, guard=guard)
     with guard():
-        _expect_value_error("bce_with_logits with logits of shape (3,) and targets of shape (2,)", bce_with_logits,
+        expect_value_error("bce_with_logits with logits of shape (3,) and targets of shape (2,)", bce_with_logits,
                             torch.zeros(3), torch.zeros(2))
 
 
@@ -148,7 +71,7 @@ def check_optimal_discriminator(optimal_discriminator) -> None:
     """``optimal_discriminator(p_data, p_g)``: p_data / (p_data + p_g) elementwise, 1/2 where both are 0."""
     x = torch.linspace(-4, 4, 81, dtype=torch.float64)
     p_data, p_g = Gaussian(1.0, 0.5).pdf(x), Gaussian(-0.5, 0.8).pdf(x)
-    gen = _seeded(23)
+    gen = seeded(23)
     a, b = torch.rand(4, 6, generator=gen), torch.rand(4, 6, generator=gen)
     p = torch.tensor([0.0, 0.3, 0.0, 1.2, 0.0])
     q = torch.tensor([0.0, 0.0, 0.7, 0.4, 0.0])
@@ -172,7 +95,7 @@ def check_optimal_discriminator(optimal_discriminator) -> None:
                              "and p_g are both 0 no sample can land, and D* should be 1/2 there, not nan "
                              "(0 / 0); use torch.where")
     assert_close(f"optimal_discriminator({p.tolist()}, {q.tolist()})", edge, expected_edge)
-    _expect_value_error("optimal_discriminator with shapes (3,) and (4,)", answer, torch.rand(3), torch.rand(4))
+    expect_value_error("optimal_discriminator with shapes (3,) and (4,)", answer, torch.rand(3), torch.rand(4))
 
 
 # ---- exercise 4: the value function --------------------------------------------------------------------------
@@ -206,7 +129,7 @@ def check_value_function(value_function) -> None:
 
     for name, D, p, q, grid in cases:
         expected = theory.value_function(D, p, q, grid)
-        got = _scalar(f"value_function on {name}", answer(D, p, q, grid))
+        got = scalar(f"value_function on {name}", answer(D, p, q, grid))
         integrand = torch.xlogy(p, D) + torch.xlogy(q, 1 - D)
         if not bool(torch.isfinite(got)) and bool(torch.isfinite(expected)):
             raise AssertionError(f"value_function on {name} is {got.item()}, expected {expected.item():.6g}: where "
@@ -236,7 +159,7 @@ def check_jsd(jsd) -> None:
 
     def answer(what, *args):
         with forbid(theory.js_divergence, theory.kl_divergence):
-            return _scalar(what, jsd(*[t.clone() for t in args]))
+            return scalar(what, jsd(*[t.clone() for t in args]))
 
     got = answer("jsd of two Gaussians", p, q, x)
     if torch.allclose(got.double(), expected / LOG2, atol=1e-6):
@@ -259,7 +182,7 @@ def check_jsd(jsd) -> None:
 
 # ---- exercises 6 and 7: the generator's two losses and their gradients ------------------------------------------
 def _logit_cases(seed: int) -> list[tuple[str, torch.Tensor]]:
-    gen = _seeded(seed)
+    gen = seeded(seed)
     return [("random logits", torch.randn(9, generator=gen) * 3),
             ("confident logits (±100)", torch.tensor([100.0, -100.0, 60.0, -60.0])),
             ("a batch of one", torch.tensor([-2.5]))]
@@ -267,7 +190,7 @@ def _logit_cases(seed: int) -> list[tuple[str, torch.Tensor]]:
 
 def check_generator_losses(generator_losses) -> None:
     """``generator_losses(fake_logits)`` → (saturating, non_saturating): mean log(1 - D), -mean log D; stable."""
-    guard = lambda: _guarded(theory.generator_losses, losses.generator_loss, losses.bce_with_logits)  # noqa: E731
+    guard = lambda: guarded(theory.generator_losses, losses.generator_loss, losses.bce_with_logits)  # noqa: E731
     for name, logits in _logit_cases(24):
         with guard():
             result = generator_losses(logits.clone())
@@ -281,7 +204,7 @@ def check_generator_losses(generator_losses) -> None:
                 return theory.generator_losses(l)[i]
 
             other = (lambda l, i=i: theory.generator_losses(l)[1 - i])
-            _compare_scalar_with_grad(f"the {form} loss on {name}", student, reference, [logits], 0,
+            compare_scalar_with_grad(f"the {form} loss on {name}", student, reference, [logits], 0,
                                       hints={"the two losses are in the wrong order: return (saturating, "
                                              "non_saturating)": other}, guard=guard)
 
