@@ -10,6 +10,9 @@ from gancourse.metrics import labels as label_metrics
 from gancourse.training import conditional as training
 from gancourse.models import conditional
 
+CHECKS = [checks.check_one_hot, checks.check_generator_input, checks.check_discriminator_input, checks.check_d_step,
+          checks.check_g_step, checks.check_class_accuracy]
+
 CORRECT = [
     (checks.check_one_hot, s.one_hot),
     (checks.check_generator_input, s.generator_input),
@@ -25,23 +28,49 @@ def test_correct_answers_pass(check, answer):
     check(answer)
 
 
+# Each wrong answer passes the notebook's visible test, except one_hot_int, one_hot_no_check, one_hot_max_width,
+# generator_input_swapped, discriminator_input_mnist_only, d_step_no_detach, d_step_ignores_wrong_labels and
+# class_accuracy_stays_in_eval, which the visible test already rejects (kept: their hidden messages still matter).
 WRONG = [
     (checks.check_one_hot, s.one_hot_int, "expected torch.float32"),
     (checks.check_one_hot, s.one_hot_no_check, "expected a ValueError"),
     (checks.check_one_hot, s.one_hot_max_width, "the width is n_classes"),
+    (checks.check_one_hot, s.one_hot_negative_wraps, "expected a ValueError: labels below 0 are out of range"),
+    (checks.check_one_hot, s.one_hot_width_from_labels, "the width is n_classes"),
+    (checks.check_one_hot, s.one_hot_squeezed, "do not squeeze"),
+    (checks.check_one_hot, s.one_hot_torch_rejects_negatives, "expected a ValueError: labels below 0 are out of range"),
     (checks.check_generator_input, s.generator_input_swapped, "expected the noise first"),
+    (checks.check_generator_input, s.generator_input_no_grad, "no gradient reaches z"),
+    (checks.check_generator_input, s.generator_input_width_from_labels, "n_classes columns whatever labels"),
+    (checks.check_generator_input, s.generator_input_numpy, "not NumPy"),
     (checks.check_discriminator_input, s.discriminator_input_swapped, "expected the image first"),
     (checks.check_discriminator_input, s.discriminator_input_mnist_only, "take them from images.shape"),
+    (checks.check_discriminator_input, s.discriminator_input_square, "take them from images.shape"),
+    (checks.check_discriminator_input, s.discriminator_input_hw_swapped, "take them from images.shape"),
+    (checks.check_discriminator_input, s.discriminator_input_no_grad, "no gradient reaches the images"),
     (checks.check_d_step, s.d_step_fakes_relabelled, "labels they were generated for"),
     (checks.check_d_step, s.d_step_no_detach, "detach the generated batch"),
     (checks.check_d_step, s.d_step_one_batch, "passed through D separately"),
     (checks.check_d_step, s.d_step_ignores_wrong_labels, "add a third term"),
     (checks.check_d_step, s.d_step_wrong_labels_as_real, "its target is 0, not 1"),
+    (checks.check_d_step, s.d_step_no_zero_grad, "zero the old gradients"),
+    (checks.check_d_step, s.d_step_wrong_labels_on_fakes, r"pairs the \*real\* images with the wrong labels"),
+    (checks.check_d_step, s.d_step_real_counted_twice, "counts the real pairs a second time"),
+    (checks.check_d_step, s.d_step_freezes_G, "left G's parameters frozen"),
+    (checks.check_d_step, s.d_step_fakes_in_eval_mode, "produced with G in eval mode"),
     (checks.check_g_step, s.g_step_wrong_labels, "labels G was asked for"),
     (checks.check_g_step, s.g_step_no_zero_grad, "zero the old gradients"),
+    (checks.check_g_step, s.g_step_saturating, "saturating form"),
+    (checks.check_g_step, s.g_step_eval_D, "D judged the generated images in eval mode"),
+    (checks.check_g_step, s.g_step_freezes_D, "left D's parameters frozen"),
     (checks.check_class_accuracy, s.class_accuracy_train_mode, r"call G.eval\(\)"),
     (checks.check_class_accuracy, s.class_accuracy_random_labels, "exactly per_class images of every class"),
     (checks.check_class_accuracy, s.class_accuracy_stays_in_eval, "left G in eval mode"),
+    (checks.check_class_accuracy, s.class_accuracy_with_grad, "gradients enabled"),
+    (checks.check_class_accuracy, s.class_accuracy_always_train, "switched a generator that was in eval mode"),
+    (checks.check_class_accuracy, s.class_accuracy_uniform_noise, "standard normal noise"),
+    (checks.check_class_accuracy, s.class_accuracy_fixed_latent, r"expected \(1600, G.latent_dim\)"),
+    (checks.check_class_accuracy, s.class_accuracy_per_class_total, "exactly per_class images of every class"),
 ]
 
 

@@ -1,12 +1,21 @@
 """The autograder checks of notebook 03: a correct answer passes, typical mistakes fail with a message that
 says what to fix, and an answer that calls gancourse's reference earns nothing."""
+from pathlib import Path
+
+import nbformat
 import pytest
 import torch
+from torch import nn
 
 import solutions_dcgan as s
 from autograder.checks import dcgan as checks
 from gancourse import training
+from gancourse.exercises import exercise
 from gancourse.models import dcgan
+from notebook_tools import grade_id
+
+CHECKS = [checks.check_up_block, checks.check_down_block, checks.check_dcgan_init, checks.check_generator,
+          checks.check_discriminator, checks.check_train_step]
 
 CORRECT = [
     (checks.check_up_block, s.up_block),
@@ -30,7 +39,7 @@ WRONG = [
     (checks.check_down_block, s.down_block_pooling, "no pooling"),
     (checks.check_down_block, s.down_block_relu_slope, "negative_slope=0.01, expected 0.2"),
     (checks.check_down_block, s.down_block_always_bn, "batch_norm=False the block has no batch norm"),
-    (checks.check_dcgan_init, s.init_conv2d_only, "ConvTranspose2d weights"),
+    (checks.check_dcgan_init, s.init_conv2d_only, "left the ConvTranspose2d weights .* check for both"),
     (checks.check_dcgan_init, s.init_bn_like_conv, r"expected N\(1, 0.02\)"),
     (checks.check_dcgan_init, s.init_uniform, "not a uniform one"),
     (checks.check_generator, s.GeneratorNoInit, r"self.apply\(dcgan_init\)"),
@@ -43,6 +52,30 @@ WRONG = [
     (checks.check_train_step, s.train_step_no_zero_grad_G, r"opt_G.zero_grad\(\)"),
     (checks.check_train_step, s.train_step_logits, "probabilities, not logits"),
     (checks.check_train_step, s.train_step_tensors, r"expected a Python float"),
+    # wrong answers that pass the notebook's visible tests (VISIBLE_PASSES below)
+    (checks.check_up_block, s.up_block_bn_eps, r"eps=0.8, expected the default"),
+    (checks.check_up_block, s.up_block_keras_momentum, r"momentum=0.9, expected PyTorch's default 0.1"),
+    (checks.check_up_block, s.up_block_instance_norm, r"nn.BatchNorm2d\(out_channels\)"),
+    (checks.check_up_block, s.up_block_dropout, "no dropout"),
+    (checks.check_down_block, s.down_block_bn_eps, r"eps=0.8, expected the default"),
+    (checks.check_down_block, s.down_block_activation_first, "batch norm before the activation"),
+    (checks.check_down_block, s.down_block_dropout, "no dropout"),
+    (checks.check_dcgan_init, s.init_bn_ones, r"expected N\(1, 0.02\)"),
+    (checks.check_dcgan_init, s.init_numpy, "torch's generator"),
+    (checks.check_generator, s.GeneratorNoTanh, "output layer is Tanh"),
+    (checks.check_generator, s.GeneratorInitFirst, r"self.apply\(dcgan_init\)"),
+    (checks.check_generator, s.GeneratorFixedLatent, "do not hard-code"),
+    (checks.check_discriminator, s.DiscriminatorSqueeze, "batch of one"),
+    (checks.check_discriminator, s.DiscriminatorNoInit, r"self.apply\(dcgan_init\)"),
+    (checks.check_discriminator, s.DiscriminatorDropout, "no dropout"),
+    (checks.check_train_step, s.train_step_no_zero_grad_D, r"opt_D.zero_grad\(\)"),
+    (checks.check_train_step, s.train_step_probs_after_update, "before its update"),
+    (checks.check_train_step, s.train_step_swapped_d_loss, "arguments of discriminator_loss are swapped"),
+    (checks.check_train_step, s.train_step_fresh_noise_for_G, "counted 2 forward passes"),
+    (checks.check_train_step, s.train_step_G_first, r"with the \*updated\* D"),
+    (checks.check_generator, s.GeneratorNoGrad, r"does not require grad; do not use torch.no_grad\(\)"),
+    (checks.check_discriminator, s.DiscriminatorFinalActivation, "output is the logit: remove the LeakyReLU"),
+    (checks.check_train_step, s.train_step_retain_graph, r"D's loss reached G .* use D\(fake.detach\(\)\)"),
 ]
 
 
@@ -50,6 +83,40 @@ WRONG = [
 def test_wrong_answers_fail_with_a_helpful_message(check, answer, message):
     with pytest.raises(AssertionError, match=message):
         check(answer)
+
+
+# The wrong answers above that a student could hand in believing them right: the notebook's visible test passes.
+VISIBLE_PASSES = {
+    "up_block": [s.up_block_bn_eps, s.up_block_keras_momentum, s.up_block_instance_norm, s.up_block_dropout],
+    "down_block": [s.down_block_relu_slope, s.down_block_bn_eps, s.down_block_activation_first, s.down_block_dropout],
+    "dcgan_init": [s.init_bn_like_conv, s.init_uniform, s.init_bn_ones, s.init_numpy],
+    "Generator": [s.GeneratorNoInit, s.GeneratorSigmoid, s.GeneratorNoTanh, s.GeneratorInitFirst,
+                  s.GeneratorFixedLatent, s.GeneratorNoGrad],
+    "Discriminator": [s.DiscriminatorSigmoid, s.DiscriminatorSqueeze, s.DiscriminatorNoInit, s.DiscriminatorDropout,
+                      s.DiscriminatorFinalActivation],
+    "train_step": [s.train_step_no_zero_grad_G, s.train_step_no_zero_grad_D, s.train_step_probs_after_update,
+                   s.train_step_swapped_d_loss, s.train_step_fresh_noise_for_G, s.train_step_G_first,
+                   s.train_step_retain_graph],
+}
+_TEST_CELLS = {"up_block": "up_block_tests", "down_block": "down_block_tests", "dcgan_init": "dcgan_init_tests",
+               "Generator": "generator_tests", "Discriminator": "discriminator_tests", "train_step": "train_step_tests"}
+
+
+def _visible_test(name: str) -> str:
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "03_dcgan.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if grade_id(c) == _TEST_CELLS[name])
+    return cell.source.split("### BEGIN HIDDEN TESTS")[0]
+
+
+@pytest.mark.parametrize("name,answer", [(n, a) for n, answers in VISIBLE_PASSES.items() for a in answers],
+                         ids=[a.__name__ for answers in VISIBLE_PASSES.values() for a in answers])
+def test_these_wrong_answers_pass_the_visible_test_and_fail_the_check(name, answer):
+    namespace = {"torch": torch, "nn": nn, "dcgan": dcgan, "exercise": exercise, "DCGANGenerator": dcgan.DCGANGenerator,
+                 "DCGANDiscriminator": dcgan.DCGANDiscriminator, "up_block": s.up_block, "down_block": s.down_block,
+                 "dcgan_init": s.dcgan_init, name: answer}
+    torch.manual_seed(0)
+    exec(_visible_test(name), namespace)  # noqa: S102 — the notebook's own test cell
+    assert any(a is answer for _, a, _ in WRONG), f"{answer.__name__} is not in WRONG"
 
 
 REFERENCE_CALLS = [

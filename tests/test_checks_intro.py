@@ -7,6 +7,9 @@ from autograder.checks import intro as checks
 from gancourse import losses, sampling, training
 from gancourse.models import MLPGenerator
 
+CHECKS = [checks.check_sample_noise, checks.check_generator, checks.check_discriminator,
+          checks.check_discriminator_loss, checks.check_generator_loss, checks.check_d_step, checks.check_g_step]
+
 CORRECT = [
     (checks.check_sample_noise, s.sample_noise),
     (checks.check_generator, s.Generator),
@@ -25,14 +28,43 @@ def test_correct_answers_pass(check, answer):
 
 WRONG = [
     (checks.check_sample_noise, s.noise_uniform, "use torch.randn"),
+    (checks.check_sample_noise, s.noise_checks_batch_size_only,
+     r"sample_noise\(4, -1\) raised RuntimeError, expected ValueError: check both sizes"),
+    (checks.check_sample_noise, s.noise_fixed_generator, "two calls in a row returned the same noise"),
+    (checks.check_sample_noise, s.noise_numpy, "draw it with torch's random generator"),
+    (checks.check_generator, s.SigmoidGenerator, "differs from the expected values"),
+    (checks.check_generator, s.GeneratorSigmoidRescaled, "the output layer is not Tanh"),
+    (checks.check_generator, s.GeneratorDefaultSlope, r"default slope 0.01: use nn.LeakyReLU\(0.2\)"),
+    (checks.check_generator, s.GeneratorBatchNormAfterActivation, "BatchNorm1d comes after the LeakyReLU"),
+    (checks.check_generator, s.GeneratorFixedLatent, "sized for latent_dim=64"),
+    (checks.check_discriminator, s.ProbDiscriminator, "returns probabilities"),
+    (checks.check_discriminator, s.DiscriminatorReLU, r"use ReLU: use nn.LeakyReLU\(0.2\)"),
+    (checks.check_discriminator, s.DiscriminatorSqueezeAll, r"squeeze only the last dimension"),
+    (checks.check_discriminator, s.DiscriminatorFixedHidden, "sized for hidden_dim=256"),
     (checks.check_discriminator_loss, s.naive_discriminator_loss, "numerically stable"),
     (checks.check_discriminator_loss, s.summed_discriminator_loss, "take the mean"),
+    (checks.check_discriminator_loss, s.probability_discriminator_loss, "cross-entropy of sigmoid probabilities"),
+    (checks.check_discriminator_loss, s.detached_fake_discriminator_loss,
+     r"no gradient reaches input 1 \(fake_logits\)"),
+    (checks.check_discriminator_loss, s.pooled_discriminator_loss,
+     "averaged over the real and generated logits together"),
+    (checks.check_discriminator_loss, s.mean_logit_discriminator_loss,
+     "discriminator_loss on random logits differs from the expected values"),
     (checks.check_generator_loss, s.swapped_generator_loss, "saturating form"),
+    (checks.check_generator_loss, s.log_d_saturating_generator_loss, "minus the non-saturating loss"),
+    (checks.check_generator_loss, s.probability_generator_loss, "cross-entropy of sigmoid probabilities"),
+    (checks.check_generator_loss, s.mean_logit_generator_loss, "applied the loss to the mean logit"),
+    (checks.check_generator_loss, s.clamped_generator_loss, "a probability clamped"),
     (checks.check_d_step, s.d_step_no_detach, "detach the generated batch"),
     (checks.check_d_step, s.d_step_no_zero_grad, "zero the old gradients"),
+    (checks.check_d_step, s.d_step_detached_logits, "D learned nothing from the generated batch"),
+    (checks.check_d_step, s.d_step_swapped, "logits are swapped"),
+    (checks.check_d_step, s.d_step_eval_generator, "left G in eval mode"),
     (checks.check_g_step, s.g_step_returns_tensor, r"return loss.item\(\)"),
-    (checks.check_discriminator, s.ProbDiscriminator, "returns probabilities"),
-    (checks.check_generator, s.SigmoidGenerator, "differs from the expected values"),
+    (checks.check_g_step, s.g_step_no_zero_grad, r"zero the old gradients \(opt_G.zero_grad\(\)\)"),
+    (checks.check_g_step, s.g_step_zero_grad_on_D, r"zero the old gradients \(opt_G.zero_grad\(\)\)"),
+    (checks.check_g_step, s.g_step_ignores_flag, "ignores non_saturating=False"),
+    (checks.check_g_step, s.g_step_default_saturating, "the default must be non_saturating=True"),
 ]
 
 

@@ -25,21 +25,58 @@ def test_correct_answers_pass(check, answer):
     check(answer)
 
 
+CHECKS = [checks.check_bce, checks.check_bce_with_logits, checks.check_optimal_discriminator,
+          checks.check_value_function, checks.check_jsd, checks.check_generator_losses,
+          checks.check_generator_gradients]
+
+# (check, wrong answer, the message that names its mistake). The answers under "wrong answers that pass the
+# notebook's visible tests" in solutions_minmax.py pass the visible part of their exercise's test cell, so only the
+# hidden check stands between them and full marks. The first answer of each check is one of those and needs no
+# helper: tests/test_grading_isolation.py hands it in as a notebook's answer.
 WRONG = [
+    (checks.check_bce, s.bce_over_batch_size, r"len\(probs\), the size of the first dimension"),
     (checks.check_bce, s.naive_bce, r"0 · log 0 = 0"),
     (checks.check_bce, s.summed_bce, "take the mean"),
+    (checks.check_bce, s.bce_hard_targets, "hard 0/1 labels"),
+    (checks.check_bce, s.bce_python_floats, "carries no gradient"),
+    (checks.check_bce, s.bce_mean_over_dim0, r"has shape \(4,\), expected a scalar"),
+    (checks.check_bce, s.bce_len_check, r"compare the whole shapes \(probs.shape != targets.shape\)"),
+    (checks.check_bce_with_logits, s.bce_with_logits_unsafe_where, "although the value is finite.*torch.where"),
     (checks.check_bce_with_logits, s.bce_via_sigmoid, "inf or nan"),
+    (checks.check_bce_with_logits, s.bce_with_logits_no_shape_check, "raised RuntimeError, expected ValueError"),
+    (checks.check_bce_with_logits, s.bce_with_logits_over_batch_size, r"len\(logits\), the size of the first"),
+    (checks.check_bce_with_logits, s.bce_with_logits_len_check, r"compare the whole shapes \(logits.shape"),
     (checks.check_optimal_discriminator, s.naive_optimal_discriminator, "should be 1/2 there, not nan"),
     (checks.check_optimal_discriminator, s.swapped_optimal_discriminator, "probability that x is REAL"),
+    (checks.check_optimal_discriminator, s.optimal_discriminator_eps, "1/2 where both densities are 0.*epsilon"),
+    (checks.check_optimal_discriminator, s.optimal_discriminator_nan_to_num,
+     "1/2 where both densities are 0.*nan_to_num"),
+    (checks.check_optimal_discriminator, s.optimal_discriminator_where_p_data, "D\\* is 1 where only p_data"),
+    (checks.check_optimal_discriminator, s.optimal_discriminator_len_check, r"compare the whole shapes \(p_data.shape"),
+    (checks.check_value_function, s.value_function_half_guarded, r"0 · log 0 = 0"),
     (checks.check_value_function, s.riemann_value_function, "trapezoidal rule"),
     (checks.check_value_function, s.naive_value_function, r"0 · log 0 = 0"),
+    (checks.check_value_function, s.value_function_even_grid, "evenly spaced grid points"),
+    (checks.check_value_function, s.value_function_left_riemann, "Riemann sum.*trapezoidal rule"),
+    (checks.check_jsd, s.jsd_even_grid, "evenly spaced grid points"),
     (checks.check_jsd, s.jsd_in_bits, "natural logarithm"),
     (checks.check_jsd, s.kl_instead_of_jsd, "mixture m"),
     (checks.check_jsd, s.naive_jsd, r"0 · log 0 = 0"),
+    (checks.check_jsd, s.jsd_from_criterion, "only when p and q each integrate to 1"),
+    (checks.check_jsd, s.jsd_normalized, "rescales p and q to integrate to 1"),
+    (checks.check_generator_losses, s.generator_losses_clamped, "the loss is capped"),
     (checks.check_generator_losses, s.naive_generator_losses, "inf or nan"),
     (checks.check_generator_losses, s.swapped_generator_losses, "wrong order"),
+    (checks.check_generator_losses, s.generator_losses_naive_saturating, "saturating loss .*inf or nan.*stable"),
+    (checks.check_generator_losses, s.generator_losses_detached, "carries no gradient"),
+    (checks.check_generator_losses, s.generator_losses_mean_dim0,
+     r"shape \(4, 1\).*has shape \(1,\), expected a scalar"),
+    (checks.check_generator_gradients, s.generator_gradients_overflow, "inf or nan.*numerically stable"),
     (checks.check_generator_gradients, s.mean_generator_gradients, "gradient of the batch mean"),
     (checks.check_generator_gradients, s.sign_flipped_generator_gradients, "wrong sign"),
+    (checks.check_generator_gradients, s.generator_gradients_times_three, "times the per-sample derivative"),
+    (checks.check_generator_gradients, s.generator_gradients_flattened,
+     r"has shape \(4,\), expected one derivative per logit"),
 ]
 
 

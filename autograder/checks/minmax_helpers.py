@@ -1,59 +1,23 @@
-"""How notebook 02's checks run an answer: guards that make a call of the reference (or of torch's ready-made
-binary cross-entropy) fail, and the comparisons of a scalar answer and its gradient with the reference's."""
+"""How notebook 02's checks compare an answer's reports with the reference: a scalar and its gradient, a
+ValueError where one is expected. The answers themselves run in probes (``autograder.grading.answers``)."""
 from __future__ import annotations
 
-from contextlib import ExitStack, contextmanager
-
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from autograder.checks import as_tensor, assert_close, expect
-from autograder.references import ReferenceUsed, forbid
+from autograder.grading.answers import Answer, outcome
 
 
-@contextmanager
-def no_torch_bce():
-    """While active, torch's ready-made binary cross-entropy functions raise ``ReferenceUsed``."""
-    targets = [(F, "binary_cross_entropy"), (F, "binary_cross_entropy_with_logits"),
-               (torch, "binary_cross_entropy_with_logits"), (nn.BCELoss, "forward"), (nn.BCEWithLogitsLoss, "forward")]
-    saved = []
-
-    def tripwire(name):
-        def raiser(*args, **kwargs):
-            raise ReferenceUsed(f"your answer calls torch's ready-made {name}; this exercise asks you to write the "
-                                "formula yourself, so it earns no credit")
-        return raiser
-
-    try:
-        for owner, attr in targets:
-            if hasattr(owner, attr):
-                saved.append((owner, attr, owner.__dict__.get(attr, getattr(owner, attr))))
-                setattr(owner, attr, tripwire(f"{getattr(owner, '__name__', owner)}.{attr}"))
-        yield
-    finally:
-        for owner, attr, original in saved:
-            setattr(owner, attr, original)
-
-
-def guarded(*references, torch_bce: bool = False) -> ExitStack:
-    stack = ExitStack()
-    stack.enter_context(forbid(*references))
-    if torch_bce:
-        stack.enter_context(no_torch_bce())
-    return stack
-
-
-def expect_value_error(what: str, fn, *args) -> None:
-    try:
-        fn(*args)
-    except ValueError:
+def expect_value_error(what: str, answer: Answer, *args, probe: str = "call", hint: str = "", **inputs) -> None:
+    """``hint``, if given, follows the message when the answer returned a value (what the answer likely missed)."""
+    report = answer.probe(probe, args=list(args), **inputs)
+    if report.get("ok"):
+        raise AssertionError(f"{what} returned a value, expected a ValueError" + (f": {hint}" if hint else ""))
+    if report.get("error") == "ValueError":
         return
-    except ReferenceUsed:
-        raise
-    except Exception as err:  # noqa: BLE001 — report what was raised instead
-        raise AssertionError(f"{what} raised {type(err).__name__}, expected ValueError") from None
-    raise AssertionError(f"{what} returned a value, expected a ValueError")
+    if report.get("error") == "ReferenceUsed":
+        raise AssertionError(report.get("message"))
+    raise AssertionError(f"{what} raised {report.get('error')}, expected ValueError")
 
 
 def scalar(what: str, value) -> torch.Tensor:
@@ -63,22 +27,85 @@ def scalar(what: str, value) -> torch.Tensor:
     return value
 
 
-def compare_scalar_with_grad(what: str, student, reference, inputs: list[torch.Tensor], grad_of: int,
-                              hints: dict | None = None, guard=lambda: ExitStack()) -> None:
-    """Values and the gradient with respect to ``inputs[grad_of]`` of a scalar-valued answer vs the reference."""
+def broadcast_hint(first: str, second: str) -> str:
+    """What an answer that returned a value for shapes (4, 1) and (4,) missed."""
+    return (f"compare the whole shapes ({first}.shape != {second}.shape), not their lengths or sizes: (4, 1) and "
+            "(4,) broadcast silently to (4, 4)")
+
+
+def _close(got: torch.Tensor, value) -> bool:
+    return tuple(got.shape) == tuple(value.shape) and torch.allclose(got.double(), value.double(), atol=1e-5, rtol=1e-4)
+
+
+def compare_scalar_with_grad(what: str, answer: Answer, reference, inputs: list[torch.Tensor], grad_of: int,
+                              hints: dict | None = None, clues: tuple = (), probe: str = "call",
+                              **probe_inputs) -> None:
+    """Values and the gradient with respect to ``inputs[grad_of]`` of a scalar-valued answer vs the reference.
+
+    ``hints`` maps a message to a wrong variant (a function of ``inputs`` returning a value or a list of values):
+    the message is raised when the answer matches it. ``clues`` are ``(predicate(got, expected), message)`` pairs
+    tried on a wrong value before the generic comparison."""
     ref_in = [t.clone().requires_grad_(i == grad_of) for i, t in enumerate(inputs)]
     expected = reference(*ref_in)
     expected.backward()
-    got_in = [t.clone().requires_grad_(i == grad_of) for i, t in enumerate(inputs)]
-    with guard():
-        got = scalar(what, student(*got_in))
+    report = answer.probe(probe, args=list(inputs), grad_of=grad_of, **probe_inputs)
+    got = scalar(what, outcome(report, what))
+    wrong = not _close(got, expected.detach())
     for hint, variant in (hints or {}).items():
-        if not torch.allclose(got.detach().double(), expected.detach().double(), atol=1e-5, rtol=1e-4) and \
-                torch.allclose(got.detach().double(), variant(*inputs).double(), atol=1e-5, rtol=1e-4):
+        candidates = variant(*inputs)
+        candidates = [candidates] if isinstance(candidates, torch.Tensor) else candidates
+        if wrong and any(_close(got, c) for c in candidates):
+            raise AssertionError(f"{what} = {got.item():.6g}, expected {expected.item():.6g}: {hint}")
+    for predicate, hint in clues:
+        if wrong and predicate(got.double(), expected.detach().double()):
             raise AssertionError(f"{what} = {got.item():.6g}, expected {expected.item():.6g}: {hint}")
     assert_close(what, got, expected)
-    expect(got.requires_grad, f"{what} carries no gradient: build it from the input tensors with torch operations")
-    got.backward()
-    grad = got_in[grad_of].grad
+    expect(report.get("requires_grad"), f"{what} carries no gradient: build it from the input tensors with torch "
+           "operations")
+    grad = report.get("grad")
     expect(grad is not None, f"{what}: no gradient reaches the input")
+    grad, expected_grad = as_tensor(f"the gradient of {what}", grad), ref_in[grad_of].grad
+    if not bool(torch.isfinite(grad).all()) and bool(torch.isfinite(expected_grad).all()):
+        raise AssertionError(f"the gradient of {what} contains inf or nan ({grad.flatten()[:4].tolist()} ...) although "
+                             "the value is finite: a branch that torch.where (or a mask) discards still takes part in "
+                             "backpropagation, and an inf there (exp of a large logit, log 0) turns the gradient into "
+                             "nan; make every branch finite, e.g. with F.softplus or F.logsigmoid")
     assert_close(f"the gradient of {what}", grad, ref_in[grad_of].grad)
+
+
+def integration_slip(got: torch.Tensor, integrand: torch.Tensor, x: torch.Tensor) -> str | None:
+    """What a wrong integral of ``integrand`` on the grid ``x`` did instead of ``torch.trapezoid(integrand, x)``,
+    if it matches a common slip (the caller has already found ``got`` wrong); ``None`` otherwise."""
+    spacing = torch.diff(x)
+    even = [torch.trapezoid(integrand, dx=float(x[1] - x[0])), torch.trapezoid(integrand, dx=float(spacing.mean()))]
+    riemann = [(integrand[:-1] * spacing).sum(), (integrand[1:] * spacing).sum()]
+    if any(_close(got, v) for v in even):
+        return ("this assumes evenly spaced grid points (one dx for every interval); pass the grid itself, "
+                "torch.trapezoid(integrand, x), which handles uneven grids")
+    if any(_close(got, v) for v in riemann):
+        return ("this is a Riemann sum (each value times one spacing); integrate with the trapezoidal rule, "
+                "torch.trapezoid(integrand, x)")
+    return None
+
+
+def over_first_dim(name: str) -> str:
+    return (f"you divided the sum by len({name}), the size of the first dimension only; the mean is over all "
+            f"{name}.numel() elements: use .mean()")
+
+
+def hard_label_bce(p, y) -> list[torch.Tensor]:
+    """BCE that picks log p or log(1 - p) by a 0/1 label made from the (soft) target, three common ways."""
+    return [-torch.where(label, p.log(), (1 - p).log()).mean() for label in (y > 0.5, y == 1, y > 0)]
+
+
+def disjoint_densities(n: int = 401) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Uniform densities on [-2, -1] and [1, 2]: disjoint supports, so D* is exactly 1 / 0 / ½ there."""
+    x = torch.linspace(-3, 3, n, dtype=torch.float64)
+    p = ((x >= -2) & (x <= -1)).double()
+    q = ((x >= 1) & (x <= 2)).double()
+    return x, p / torch.trapezoid(p, x), q / torch.trapezoid(q, x)
+
+
+def capped(got: torch.Tensor, expected: torch.Tensor) -> bool:
+    """A finite loss well below a large expected magnitude: log of a clamped probability, or of p + eps."""
+    return bool(torch.isfinite(got)) and expected.abs().item() > 10 and got.abs().item() < 0.9 * expected.abs().item()
