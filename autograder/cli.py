@@ -5,6 +5,7 @@
     python -m autograder grade ASSIGNMENT [--submissions D] autograde every submission (with a progress bar)
     python -m autograder feedback ASSIGNMENT                HTML feedback into COURSE/feedback/
     python -m autograder export [--to grades.csv]           every grade to CSV
+    python -m autograder report ASSIGNMENT [--to r.csv]     per-student flags: intake, limits, tampering, copying
     python -m autograder package --out DIR                  what a graded class receives: released notebooks and
                                                             a gancourse wheel, no solutions, checks or tests
 
@@ -55,6 +56,23 @@ def cmd_grade(course: Course, args) -> int:
     if not students:
         print(f"no submissions for {assignment} under {course.path('submitted')}/<student>/{assignment}/", file=sys.stderr)
         return 1
+    settings = course.api.config.IsolatedExecute
+    if args.allow_unisolated:
+        settings.allow_unisolated = True
+    else:
+        from autograder.grading.sandbox import isolation_available
+        reason = isolation_available()
+        if reason:
+            print(f"error: cannot isolate the students' kernels on this machine ({reason}); a submission could read "
+                  "and change the gradebook. Grade on Linux, or pass --allow-unisolated to grade anyway.",
+                  file=sys.stderr)
+            return 1
+    for flag, option, trait in (("--timeout", args.timeout, "submission_timeout"),
+                                ("--cell-timeout", args.cell_timeout, "timeout")):
+        if option is not None:
+            if option <= 0:
+                raise ValueError(f"{flag} must be a positive number of seconds, got {option}")
+            settings[trait] = option
     failures = []
     bar = tqdm(students, desc=f"Autograding {assignment}", unit="submission")
     for student in bar:
@@ -68,6 +86,11 @@ def cmd_grade(course: Course, args) -> int:
         tqdm.write(f"{student}: {score:g} / {max_score:g} auto-graded points")
     for student, message in failures:
         print(f"FAILED {student}: {message}", file=sys.stderr)
+    from autograder.grading import report
+    flagged = [s for s in students if report.flagged(report.student_report(course, assignment, s))]
+    if flagged:
+        print(f"{len(flagged)} submission(s) flagged for a look ({', '.join(flagged[:5])}"
+              f"{' ...' if len(flagged) > 5 else ''}): python -m autograder report {assignment}")
     return 1 if failures else 0
 
 
@@ -80,6 +103,18 @@ def cmd_feedback(course: Course, args) -> int:
 
 def cmd_export(course: Course, args) -> int:
     print(f"grades written to {course.export(args.to)}")
+    return 0
+
+
+def cmd_report(course: Course, args) -> int:
+    from autograder.grading import report
+    assignment = course._assignment(args.assignment)
+    rows = [report.student_report(course, assignment, s) for s in course.submitted_students(assignment)]
+    for row in rows:
+        if args.all or report.flagged(row):
+            print(report.summary(row))
+    flagged = sum(report.flagged(r) for r in rows)
+    print(f"{flagged} of {len(rows)} submissions flagged; report written to {report.write(rows, args.to)}")
     return 0
 
 
@@ -105,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="autograde every submission of an assignment")
     p.add_argument("assignment")
     p.add_argument("--submissions", help="folder of <student>/[<assignment>/]*.ipynb to import first")
+    p.add_argument("--timeout", type=int, help="seconds for a whole notebook (default 900): past it the kernel is killed")
+    p.add_argument("--cell-timeout", type=int, help="seconds for one cell (default 180): past it the kernel is killed")
+    p.add_argument("--allow-unisolated", action="store_true",
+                   help="grade even where the kernels cannot be isolated (not Linux, or no user namespaces): a "
+                        "submission could then read and change the gradebook")
     p.set_defaults(func=cmd_grade)
     p = sub.add_parser("feedback", help="generate HTML feedback for autograded submissions")
     p.add_argument("assignment")
@@ -113,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export all grades to CSV")
     p.add_argument("--to", default="grades.csv", help="CSV file to write (default: grades.csv)")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("report", help="per-student report of a graded assignment: intake, limits, tampering, copying")
+    p.add_argument("assignment")
+    p.add_argument("--to", default="report.csv", help="CSV file to write (default: report.csv)")
+    p.add_argument("--all", action="store_true", help="print every student, not only the flagged ones")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("package", help="build what a graded class receives (released notebooks + gancourse wheel)")
     p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     p.add_argument("--out", required=True, help="a new or empty folder")

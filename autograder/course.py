@@ -93,24 +93,26 @@ class Course:
         return self.path("release", assignment, f"{assignment}.ipynb")
 
     def import_submissions(self, assignment: str, folder: str | Path) -> list[str]:
-        """Copy ``folder/<student>/[<assignment>/]*.ipynb`` into ``submitted/<student>/<assignment>/``."""
+        """Take in ``folder/<student>/[<assignment>/]<assignment>.ipynb`` as ``submitted/<student>/<assignment>/``.
+
+        Nothing a student hands in stops the others being graded: a wrong file name, an unreadable notebook, edited
+        nbgrader metadata or extra files are dealt with and noted for the report (``autograder.grading.intake``).
+        """
+        from autograder.grading.intake import take_in, write_notes
         self._assignment(assignment)
         folder = Path(folder)
         if not folder.is_dir():
             raise FileNotFoundError(f"no submissions folder at {folder}")
+        release = self.path("release", assignment, f"{assignment}.ipynb")
+        if not release.is_file():
+            self.release(assignment)
         students = []
-        for student_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
-            inner = student_dir / assignment if (student_dir / assignment).is_dir() else student_dir
-            notebooks = sorted(inner.glob("*.ipynb"))
-            if not notebooks:
-                continue
-            target = self.path("submitted", student_dir.name, assignment)
-            target.mkdir(parents=True, exist_ok=True)
-            for nb in notebooks:
-                shutil.copy2(nb, target / nb.name)
+        for student_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            notes = take_in(student_dir, assignment, release, self.path("submitted", student_dir.name, assignment))
+            write_notes(self.root, assignment, student_dir.name, notes)
             students.append(student_dir.name)
         if not students:
-            raise FileNotFoundError(f"no notebooks found under {folder}/<student>/[{assignment}/]")
+            raise FileNotFoundError(f"no student folders under {folder} (expected {folder}/<student>/[{assignment}/])")
         return students
 
     def submitted_students(self, assignment: str) -> list[str]:
@@ -118,9 +120,26 @@ class Course:
         return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []
 
     def autograde(self, assignment: str, student: str) -> dict:
+        """Autograde one submission. If nbgrader cannot grade it at all, the released notebook is graded in its
+        place, so that a 0 is recorded, and the reason goes to the report."""
+        from autograder.grading.intake import REPORTS
         self._assignment(assignment)
+        result = self.api.autograde(assignment, student, force=True, create=True)
+        if result.get("success"):
+            return result
+        if "GraderError" in (result.get("error") or "") + (result.get("log") or ""):
+            self._ok(result, f"autograde {assignment} for {student}")       # the grader's fault: no grade recorded
+        error = (result.get("error") or "").strip().splitlines()[-1:] or ["(no error text)"]
+        notes_file = self.path(REPORTS, assignment, f"{student}.intake.json")
+        import json
+        notes = json.loads(notes_file.read_text()) if notes_file.is_file() else []
+        notes.append(f"nbgrader could not grade the submission ({error[0][:300]}); graded as unanswered")
+        notes_file.parent.mkdir(parents=True, exist_ok=True)
+        notes_file.write_text(json.dumps(notes, indent=1))
+        target = self.path("submitted", student, assignment, f"{assignment}.ipynb")
+        shutil.copy2(self.path("release", assignment, f"{assignment}.ipynb"), target)
         return self._ok(self.api.autograde(assignment, student, force=True, create=True),
-                        f"autograde {assignment} for {student}")
+                        f"autograde {assignment} for {student} (as unanswered)")
 
     def feedback(self, assignment: str, student: str | None = None) -> list[Path]:
         self._ok(self.api.generate_feedback(assignment, student, force=True), f"generate_feedback {assignment}")

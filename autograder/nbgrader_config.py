@@ -13,14 +13,22 @@ c.Execute.interrupt_on_timeout = True       # interrupt a runaway cell, then go 
 c.Execute.raise_on_iopub_timeout = False    # a kernel that ignores SIGINT must not fail the whole submission
 c.Execute.execute_retries = 0
 
-# Only an exception fails a test: a warning a library printed to stderr does not (nbgrader would score it 0).
+# Grading runs each submission in a sandboxed kernel under hard limits and judges every graded test cell outside
+# it (autograder/grading/isolated.py); only an exception fails a test: a warning a library printed to stderr does
+# not (nbgrader would score it 0).
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
 
+from autograder.grading.isolated import IsolatedExecute  # noqa: E402
 from autograder.preprocessors import StderrIsNotFailure  # noqa: E402
 
 _steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-c.Autograde.autograde_preprocessors = _steps[:_steps.index(Execute) + 1] + [StderrIsNotFailure] + _steps[_steps.index(Execute) + 1:]
+_at = _steps.index(Execute)
+c.Autograde.autograde_preprocessors = _steps[:_at] + [IsolatedExecute, StderrIsNotFailure] + _steps[_at + 1:]
+c.IsolatedExecute.timeout = 180                 # seconds per cell, within one limit for the whole notebook:
+c.IsolatedExecute.submission_timeout = 900      # past either, the kernel is killed (it may ignore interrupts)
+c.IsolatedExecute.memory_mb = 8192              # address space of the kernel and of the judge's worker
+c.IsolatedExecute.max_output_bytes = 2_000_000  # output kept per notebook
 
 # Students cannot get points by deleting or rewriting test cells: locked cells are overwritten from the
 # gradebook, and deleted graded cells are put back.
@@ -29,3 +37,10 @@ c.OverwriteCells.add_missing_cells = True
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback shows the graded notebook, but never the hidden tests' source (nbgrader issue #917): the regions
+# between BEGIN/END HIDDEN TESTS are cut from every test cell before the HTML is written; the verdict stays.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -3,10 +3,13 @@ autograde → feedback → CSV export, through the instructor CLI and nbgrader's
 
 For every notebook: the release holds no solutions or hidden tests; the solution gets full marks; the untouched
 release gets 0 without crashing the pipeline; a typical wrong answer (tests/wrong_answers/) gets partial marks
-with the failing test named in the feedback. For notebook 01 also: a test cell replaced by `assert True` is
+with the failing test named in the feedback; every answer wrong with the checks stood in for in the kernel (a
+module in sys.modules and an AST transformer that swallows errors) scores 0 on every exercise; the feedback never
+shows a hidden test. For notebook 01 also: a test cell replaced by `assert True` is
 restored and scores 0, and a deleted test cell is restored and graded.
 """
 import csv
+import re
 import shutil
 
 import nbformat
@@ -15,7 +18,8 @@ import pytest
 import wrong_answers
 from autograder.cli import main as cli
 from autograder.course import Course
-from notebook_tools import NOTEBOOKS, grade_id, set_solution, solved_submission
+from notebook_tools import (CATALOGUES, NOTEBOOKS, SWALLOW_ERRORS, grade_id, set_solution, solved_submission, stand_in,
+                            wrong_cells)
 
 pytestmark = pytest.mark.slow
 WRONG = wrong_answers.load()
@@ -39,6 +43,12 @@ def graded(request, tmp_path_factory):
     wrong = nbformat.from_dict(solved)
     set_solution(wrong, WRONG[assignment].CELL, WRONG[assignment].SOURCE)
     submissions["wrong"] = wrong
+
+    cheat = nbformat.from_dict(solved)              # every answer wrong, and the checks stood in for in the kernel
+    for cell_id, source in wrong_cells(assignment, cheat).items():
+        set_solution(cheat, cell_id, source)
+    cheat.cells.insert(1, nbformat.v4.new_code_cell(stand_in(CATALOGUES[assignment]) + SWALLOW_ERRORS))
+    submissions["cheat"] = cheat
 
     if assignment == "01_intro":
         tampered = nbformat.from_dict(solved)
@@ -110,6 +120,24 @@ def test_wrong_answer_gets_partial_marks_and_feedback_names_the_failing_test(gra
     a = graded["assignment"]
     html = graded["course"].path("feedback", "wrong", a, f"{a}.html").read_text()
     assert wrong.FAILING_TEST in html and wrong.MESSAGE in html
+
+
+def test_wrong_answers_with_the_checks_stood_in_for_score_zero_and_are_flagged(graded):
+    scores = _scores(graded, "cheat")
+    exercise_tests = {k: v for k, v in scores.items() if k.endswith("_tests")}
+    assert len(exercise_tests) >= 5 and all(s == 0 for s, _ in exercise_tests.values()), scores
+    from autograder.grading import report
+    row = report.student_report(graded["course"], graded["assignment"], "cheat")
+    assert {"sys.modules", "AST transformers"} <= {w for t in row["tampering"] for w in ("sys.modules", "AST transformers")
+                                                   if w in t["what"]}
+
+
+def test_feedback_shows_no_hidden_test(graded):
+    pages = list(graded["course"].path("feedback").rglob("*.html"))
+    assert len(pages) >= 3
+    for page in pages:                        # highlighted code: a name is a span of its own, e.g. >check_d_step<
+        text = page.read_text()
+        assert "BEGIN HIDDEN TESTS" not in text and not re.search(r">check_\w+<", text), page
 
 
 def test_tampered_test_cell_is_restored_and_scores_zero(graded):
