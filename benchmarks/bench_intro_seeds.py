@@ -15,6 +15,14 @@ Runs (``--runs``):
 * ``d_first`` — MNIST, the experiments' baseline (the standard order: D, then G); ``g_first`` — G updated before D;
   ``d_steps3`` — three D updates per G update; ``saturating`` — the min-max generator loss; ``no_bn`` — a generator
   without batch normalisation; ``saturating_no_bn`` — both (section 9's experiments, ``EXPERIMENT_STEPS`` steps each);
+* ``sgd_headstart_saturating`` / ``sgd_headstart_nonsaturating`` — section 9.2's run that stalls: plain SGD for
+  both networks (``SGD_HEADSTART``), ``HEAD_START_STEPS`` steps of D alone (G held fixed) and then
+  ``HEAD_START_RUN_STEPS`` steps of the usual alternation from that pair (the notebook trains the first 600 of
+  them), with the min-max or the non-saturating generator loss; ``sgd_headstart_saturating_adam`` — the same head
+  start, then the min-max loss with Adam (``train_gan``'s default optimisers) instead of SGD. The summary adds
+  the step after the head start at which the mean D(G(z)) on the fixed batch first reached ``STALL_LEVEL`` (the
+  min-max loss's gradient per logit is D(G(z)) in size: below 0.01 it is at most 0.01, while the non-saturating
+  one, 1 - D(G(z)), is at least 0.99), and the steps at which it first reached 0.001 and 0.1;
 * ``vae`` — the small VAE of section 10 (``VAE_STEPS`` steps), measured like a generator;
 * ``untrained`` — freshly initialised generators (the "untrained G" rows).
 
@@ -33,12 +41,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 MAIN_STEPS, FASHION_STEPS, EXPERIMENT_STEPS, VAE_STEPS = 4000, 3000, 1000, 1500
+HEAD_START_STEPS, HEAD_START_RUN_STEPS, STALL_LEVEL = 300, 1000, 0.01     # the notebook trains 600 of the 1,000
+SGD_HEADSTART = {"lr": 0.05, "momentum": 0.5}       # plain SGD for both networks (section 9.2)
 REPORT_AT = {"main": (0, 250, 500, 1000, 1500, 2000, 4000), "fashion": (0, 1000, 3000),
-             "experiment": (0, 250, 500, 1000), "vae": (250, 500, 1000, 1500)}
+             "experiment": (0, 250, 500, 1000), "vae": (250, 500, 1000, 1500), "headstart": (0, 200, 400, 600, 1000)}
 EXPERIMENTS = {"d_first": {}, "g_first": {"g_first": True}, "d_steps3": {"d_steps": 3},
                "saturating": {"non_saturating": False}, "no_bn": {"batch_norm": False},
                "saturating_no_bn": {"non_saturating": False, "batch_norm": False}}
-RUNS = ("main", "fashion", *EXPERIMENTS, "vae", "untrained")
+HEAD_STARTS = {"sgd_headstart_saturating": (False, "sgd"), "sgd_headstart_nonsaturating": (True, "sgd"),
+               "sgd_headstart_saturating_adam": (False, "adam")}   # (non_saturating, optimiser after the head start)
+RUNS = ("main", "fashion", *EXPERIMENTS, *HEAD_STARTS, "vae", "untrained")
 
 
 def generated(G, n: int = 1000, seed: int = 123):
@@ -54,6 +66,52 @@ def report(classifier, images) -> dict:
     from gancourse.metrics import sample_report
     r = sample_report(classifier, images)
     return {k: r[k] for k in ("confidence", "confident_share", "class_entropy", "classes_covered", "class_counts")}
+
+
+def hold_G(D, G, noise, opt_G, non_saturating=True) -> float:
+    """A generator step that does nothing (G stays as it is while D trains alone); no loss, so NaN."""
+    return float("nan")
+
+
+def head_start_run(run: str, seed: int, device: str, classifier, out: dict) -> dict:
+    """Section 9.2 as the notebook trains it: D alone for HEAD_START_STEPS steps with SGD, then a copy of both
+    networks trained together with fresh optimisers, SGD or Adam (the notebook's run when ``seed`` is 0)."""
+    import torch
+    from gancourse.data import load_images
+    from gancourse.device import seed_everything
+    from gancourse.models import MLPDiscriminator, MLPGenerator
+    from gancourse.training import train_gan
+
+    def sgd(module):
+        return torch.optim.SGD(module.parameters(), **SGD_HEADSTART)
+
+    seed_everything(seed)
+    G, D = MLPGenerator(latent_dim=64, hidden_dim=256), MLPDiscriminator(hidden_dim=256)
+    head = train_gan(G, D, load_images("mnist", train=True, batch_size=128, seed=seed), steps=HEAD_START_STEPS,
+                     device=device, opt_G=sgd(G), opt_D=sgd(D), g_step_fn=hold_G, sample_every=10, seed=seed,
+                     progress=False)
+    G_head, D_head = G, D
+    G, D = MLPGenerator(latent_dim=64, hidden_dim=256), MLPDiscriminator(hidden_dim=256)
+    G.load_state_dict(G_head.state_dict())
+    D.load_state_dict(D_head.state_dict())
+    G, D = G.to(device), D.to(device)
+    at = REPORT_AT["headstart"]
+    out["reports"]["0"] = report(classifier, generated(G))
+
+    def measure(step, history, G, D):
+        if step in at:
+            out["reports"][str(step)] = report(classifier, generated(G))
+
+    non_saturating, optimiser = HEAD_STARTS[run]
+    optimisers = {"opt_G": sgd(G), "opt_D": sgd(D)} if optimiser == "sgd" else {}     # {}: train_gan's Adam
+    history = train_gan(G, D, load_images("mnist", train=True, batch_size=128, seed=seed), steps=HEAD_START_RUN_STEPS,
+                        device=device, non_saturating=non_saturating, sample_every=10, seed=seed, callbacks=[measure],
+                        progress=False, **optimisers)
+    reached = history.first_reaching("D_fake", STALL_LEVEL)
+    out.update(head_D_real=head.D_real, head_D_fake=head.D_fake, sample_steps=history.sample_steps,
+               D_real=history.D_real, D_fake=history.D_fake, seconds=head.seconds + history.seconds,
+               below_level_until=reached[0] if reached else None)
+    return out
 
 
 def one(run: str, seed: int, threads: int, device: str) -> dict:
@@ -75,6 +133,8 @@ def one(run: str, seed: int, threads: int, device: str) -> dict:
         out["reports"]["fashion 0"] = report(load_classifier("fashion_mnist", device),
                                              generated(MLPGenerator(64, 256).to(device)))
         return out
+    if run in HEAD_STARTS:
+        return {**head_start_run(run, seed, device, classifier, out), "wall": time.perf_counter() - started}
     loader = load_images(data, train=True, batch_size=128, seed=seed)
     if run == "vae":
         from gancourse.training import train_vae
@@ -126,7 +186,19 @@ def summary(results: list[dict]) -> None:
                 print(f"  seed {r['seed']}: max D(x) {r['D_real'][i]:.3f} at step {r['sample_steps'][i]}, "
                       f"min D(G(z)) {r['D_fake'][j]:.3f} at step {r['sample_steps'][j]}; final D(x) "
                       f"{r['D_real'][-1]:.3f}, D(G(z)) {r['D_fake'][-1]:.3f}; {r['seconds']:.0f} s training")
-        for key in sorted(rows[0]["reports"], key=lambda k: (not k[0].isdigit(), k)):
+        if run in HEAD_STARTS:
+            for r in rows:
+                until = r["below_level_until"] if r["below_level_until"] is not None else "the end"
+                print(f"  seed {r['seed']}: after {HEAD_START_STEPS} steps of D alone, D(x) "
+                      f"{r['head_D_real'][-1]:.5f}, D(G(z)) {r['head_D_fake'][-1]:.5f}; "
+                      f"then D(G(z)) < {STALL_LEVEL} until step {until}")
+            until = [r["below_level_until"] for r in rows]
+            print(f"  D(G(z)) first reached {STALL_LEVEL} at steps {until} after the head start (None: never, "
+                  f"within {HEAD_START_RUN_STEPS}; sample points every 10 steps)")
+            for level in (0.001, 0.1):
+                first = [next((s for s, v in zip(r["sample_steps"], r["D_fake"]) if v >= level), None) for r in rows]
+                print(f"  D(G(z)) first reached {level} at steps {first}")
+        for key in sorted(rows[0]["reports"], key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k)):
             reps = [r["reports"][key] for r in rows if key in r["reports"]]
             print(f"  at {key:>8}: confidence {span([x['confidence'] for x in reps], '{:.3f}'.format)} | "
                   f"share > 0.9 {span([x['confident_share'] for x in reps], '{:.1%}'.format)} | "
