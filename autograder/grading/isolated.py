@@ -32,32 +32,23 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
 from autograder import checks
+from autograder.course import REPO_ROOT
 from autograder.grading import judge, scan
 from autograder.grading.answers import ANSWER_DIR_ENV
+from autograder.grading.judge import error_output, stream_output
+from autograder.grading.report import REPORT_NAME
 from autograder.grading.sandbox import Limits, Plan, isolation_available, namespace_init
 
-PACKAGE_DIRS = [Path(__file__).resolve().parents[2] / name for name in ("gancourse", "autograder")]
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REPORT_NAME = "grading_report.json"
+PACKAGE_DIRS = [REPO_ROOT / name for name in ("gancourse", "autograder")]
 
 
 class GraderError(RuntimeError):
     """The grader itself could not do its work (no isolation, no worker): the submission is not graded, so that a
     fault of the grading machine is never recorded as a student's 0."""
-
-
-def _error(ename: str, message: str) -> NotebookNode:
-    return NotebookNode(output_type="error", ename=ename, evalue=message,
-                        traceback=[f"\x1b[0;31m{ename}\x1b[0m: {message}"])
-
-
-def _stream(text: str) -> NotebookNode:
-    return NotebookNode(output_type="stream", name="stdout", text=text)
 
 
 class IsolatedExecute(Execute):
@@ -70,7 +61,7 @@ class IsolatedExecute(Execute):
     interrupt_on_timeout = Bool(False)
 
     # --- set-up -----------------------------------------------------------------------------------------------
-    def _plans(self, workdir: Path, private: Path) -> tuple[Plan, Plan]:
+    def _plans(self, course_root: Path, workdir: Path, private: Path) -> tuple[Plan, Plan]:
         reason = isolation_available()
         if reason and not self.allow_unisolated:
             raise GraderError(f"cannot isolate the students' kernels on this machine ({reason}); grading without "
@@ -78,7 +69,6 @@ class IsolatedExecute(Execute):
                                "IsolatedExecute.allow_unisolated = True (CLI: --allow-unisolated) to grade anyway.")
         self.isolation = reason or "isolated"
         from jupyter_core.paths import jupyter_runtime_dir
-        course_root = Path(self.config.CourseDirectory.get("root", os.getcwd())).resolve()
         hide = [str(course_root), str(REPO_ROOT)]
         home = Path.home().resolve()
         if home != Path("/") and home.exists():
@@ -101,7 +91,7 @@ class IsolatedExecute(Execute):
         self.kernel_answers = workdir / f".answers-{secrets.token_hex(4)}"
         self.private = private
         self.report = {"isolation": None, "events": [], "cells": {}, "tampering": [], "copied_reference": []}
-        kernel_plan, self.worker_plan = self._plans(workdir, private)
+        kernel_plan, self.worker_plan = self._plans(course_root, workdir, private)
         self.report["isolation"] = self.isolation
         started = time.monotonic()
         self.deadline = started + self.submission_timeout
@@ -166,7 +156,7 @@ class IsolatedExecute(Execute):
         if cell.cell_type != "code":
             return cell, resources
         if self.dead:
-            cell.outputs = [_error("NotRun", f"not run by the grader: {self.dead}")]
+            cell.outputs = [error_output("NotRun", f"not run by the grader: {self.dead}")]
             return cell, resources
         remaining = self.deadline - time.monotonic()
         if remaining <= 1:
@@ -184,11 +174,11 @@ class IsolatedExecute(Execute):
         except CellTimeoutError:
             self._kill()
             self._died(f"cell {index} ran longer than {self.timeout} s, so the grader stopped the kernel")
-            cell.outputs.append(_error("CellTimeoutError", self.dead))
+            cell.outputs.append(error_output("CellTimeoutError", self.dead))
         except DeadKernelError:
             self._died(f"the kernel died in cell {index} (it exited, crashed, or ran out of its "
                        f"{self.memory_mb} MiB of memory)")
-            cell.outputs.append(_error("DeadKernelError", self.dead))
+            cell.outputs.append(error_output("DeadKernelError", self.dead))
         if judge.is_graded_test(cell):
             for key in judge.collected_keys(cell.source):
                 blob = self.kernel_answers / f"{key}.pkl"
@@ -205,6 +195,6 @@ class IsolatedExecute(Execute):
             if not self.truncated:
                 self.truncated = True
                 self.report["events"].append(f"output past {self.max_output_bytes} bytes was dropped (cell {cell_index})")
-                outs.append(_stream(f"[the grader dropped further output: more than {self.max_output_bytes} bytes]\n"))
+                outs.append(stream_output(f"[the grader dropped further output: more than {self.max_output_bytes} bytes]\n"))
             return None
         return super().output(outs, msg, display_id, cell_index)

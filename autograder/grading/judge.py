@@ -108,14 +108,20 @@ def verdict(executor, key: str) -> str | None:
     return None
 
 
+def error_output(ename: str, message: str) -> NotebookNode:
+    """A cell output that nbgrader scores as a failure, showing ``ename: message``."""
+    return NotebookNode(output_type="error", ename=ename, evalue=message,
+                        traceback=[f"\x1b[0;31m{ename}\x1b[0m: {message}"])
+
+
+def stream_output(text: str) -> NotebookNode:
+    return NotebookNode(output_type="stream", name="stdout", text=text)
+
+
 def set_verdict(cell, failures: list[str]) -> None:
     kept = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
-    if failures:
-        message = "; ".join(failures)
-        kept.append(NotebookNode(output_type="error", ename="AssertionError", evalue=message,
-                                 traceback=[f"\x1b[0;31mAssertionError\x1b[0m: {message}"]))
-    else:
-        kept.append(NotebookNode(output_type="stream", name="stdout", text="graded: every hidden check passed\n"))
+    kept.append(error_output("AssertionError", "; ".join(failures)) if failures
+                else stream_output("graded: every hidden check passed\n"))
     cell.outputs = kept
 
 

@@ -17,6 +17,7 @@ the grader then refuses to grade unless told to go on without isolation.
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
 import resource
@@ -150,8 +151,9 @@ def limit(limits: Limits) -> None:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, 9)
 
 
+@functools.lru_cache(maxsize=1)
 def isolation_available() -> str | None:
-    """None if this machine can isolate a process, else the reason it cannot."""
+    """None if this machine can isolate a process, else the reason it cannot (tried once per process)."""
     import subprocess
     probe = Plan(hide=[tempfile.gettempdir() + "/gancourse-probe-does-not-exist"], isolate=True)
     code = ("import sys; from autograder.grading.sandbox import isolate, Plan, IsolationUnavailable\n"

@@ -21,16 +21,16 @@ from pathlib import Path
 _ATTRIBUTES = {
     "modules": "sys.modules (replacing or reading imported modules)", "ast_transformers": "IPython's AST transformers",
     "input_transformers_post": "IPython's input transformers", "input_transformers_cleanup": "IPython's input transformers",
-    "register": None, "_getframe": "the interpreter's stack frames", "f_locals": "a stack frame's variables",
+    "_getframe": "the interpreter's stack frames", "f_locals": "a stack frame's variables",
     "f_globals": "a stack frame's variables", "f_back": "the caller's stack frame", "currentframe": "stack frames",
     "get_objects": "the garbage collector's objects", "get_referrers": "the garbage collector's objects",
     "__code__": "a function's code object", "__globals__": "a function's globals", "__closure__": "a closure",
     "__builtins__": "the builtins", "co_code": "bytecode", "CodeType": "code objects", "settrace": "a trace hook",
     "setprofile": "a profile hook", "_exit": "os._exit (ending the kernel)", "reload": "importlib.reload",
-    "__torch_function__": "a tensor subclass that answers torch functions itself", "environ": None,
+    "__torch_function__": "a tensor subclass that answers torch functions itself",
 }
 _MODULES = {"autograder": "the autograder", "ctypes": "ctypes (raw memory)", "sqlite3": "a database (the gradebook)",
-            "gc": None, "inspect": None, "subprocess": "starting processes", "signal": "signal handlers",
+            "subprocess": "starting processes", "signal": "signal handlers",
             "builtins": "the builtins"}
 _PATCHABLE = {"torch", "np", "numpy", "math", "builtins", "F", "nn", "gancourse", "sys", "os", "autograder"}
 

@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.grading.answers import Answer, AnswerUnavailable, load_plain
+
 MAX_FRAME = 256 * 1024 * 1024
 
 
@@ -83,7 +85,7 @@ def _serve_answer(conn: socket.socket, header: dict, hide: list[str]) -> None:
     import cloudpickle
     import torch
 
-    from autograder.grading.answers import load_plain, probe_function
+    from autograder.grading.answers import probe_function
     from autograder.grading.guards import lock
     from autograder.grading.sandbox import Plan, isolate
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -126,7 +128,6 @@ def serve(socket_path: str, hide: list[str]) -> None:
         if data is None:
             conn.close()
             continue
-        from autograder.grading.answers import load_plain
         header = load_plain(data, "an answer request")
         pid = os.fork()
         if pid == 0:
@@ -183,9 +184,6 @@ class Worker:
             except ProcessLookupError:
                 pass
         self.proc.wait()
-
-
-from autograder.grading.answers import Answer, AnswerUnavailable, load_plain  # noqa: E402
 
 
 class WorkerAnswer(Answer):
