@@ -2,7 +2,8 @@
 
     python -m autograder release [ASSIGNMENT ...]          student versions into COURSE/release/
     python -m autograder student --out DIR                  student versions copied into DIR (for self-study)
-    python -m autograder grade ASSIGNMENT [--submissions D] autograde every submission (with a progress bar)
+    python -m autograder grade ASSIGNMENT [--submissions D] autograde the new or changed submissions, in parallel
+                                                            (dask: this machine's cores, or --scheduler ADDRESS)
     python -m autograder feedback ASSIGNMENT                HTML feedback into COURSE/feedback/
     python -m autograder export [--to grades.csv]           every grade to CSV
     python -m autograder report ASSIGNMENT [--to r.csv]     per-student flags: intake, limits, tampering, copying
@@ -48,11 +49,15 @@ def cmd_student(course: Course, args) -> int:
 
 
 def cmd_grade(course: Course, args) -> int:
+    from autograder.grading import ledger, report
     assignment = course._assignment(args.assignment)
+    for flag, option in (("--workers", args.workers), ("--threads", args.threads)):
+        if option is not None and option < 1:
+            raise ValueError(f"{flag} must be a positive integer, got {option}")
     if not course.path("release", assignment).is_dir():
         course.release(assignment)
-    students = (course.import_submissions(assignment, args.submissions) if args.submissions
-                else course.submitted_students(assignment))
+    students = (course.import_submissions(assignment, args.submissions, keep_unchanged=not args.regrade_all)
+                if args.submissions else course.submitted_students(assignment))
     if not students:
         print(f"no submissions for {assignment} under {course.path('submitted')}/<student>/{assignment}/", file=sys.stderr)
         return 1
@@ -73,20 +78,39 @@ def cmd_grade(course: Course, args) -> int:
             if option <= 0:
                 raise ValueError(f"{flag} must be a positive number of seconds, got {option}")
             settings[trait] = option
+    settings = dict(settings)
+    todo = students if args.regrade_all else ledger.stale(course, assignment, students, settings)
+    if len(todo) < len(students):
+        print(f"{len(students) - len(todo)} submission(s) unchanged since they were graded: kept "
+              "(--regrade-all grades them again)")
     failures = []
-    bar = tqdm(students, desc=f"Autograding {assignment}", unit="submission")
-    for student in bar:
+    bar = tqdm(total=len(todo), desc=f"Autograding {assignment}", unit="submission", disable=not todo)
+
+    def done(student: str, error: str | None) -> None:
+        bar.update(1)
         bar.set_postfix(student=student)
-        try:
-            course.autograde(assignment, student)
-        except NbgraderError as err:
-            failures.append((student, str(err)))
-            continue
+        if error is not None:
+            failures.append((student, error))
+            return
+        ledger.save(course, assignment, student, key=ledger.key(course, assignment, student, settings))
         score, max_score = course.total(assignment, student)
         tqdm.write(f"{student}: {score:g} / {max_score:g} auto-graded points")
+
+    if args.serial:
+        for student in todo:
+            try:
+                course.autograde(assignment, student)
+            except NbgraderError as err:
+                done(student, str(err))
+            else:
+                done(student, None)
+    elif todo:
+        from autograder.grading.parallel import grade_many
+        grade_many(course, assignment, todo, workers=args.workers, scheduler=args.scheduler, threads=args.threads,
+                   settings=settings, done=lambda outcome, error: done(outcome.student, error))
+    bar.close()
     for student, message in failures:
         print(f"FAILED {student}: {message}", file=sys.stderr)
-    from autograder.grading import report
     flagged = [s for s in students if report.flagged(report.student_report(course, assignment, s))]
     if flagged:
         print(f"{len(flagged)} submission(s) flagged for a look ({', '.join(flagged[:5])}"
@@ -142,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--submissions", help="folder of <student>/[<assignment>/]*.ipynb to import first")
     p.add_argument("--timeout", type=int, help="seconds for a whole notebook (default 900): past it the kernel is killed")
     p.add_argument("--cell-timeout", type=int, help="seconds for one cell (default 180): past it the kernel is killed")
+    p.add_argument("--workers", type=int, help="submissions graded at once on this machine (default: its cores)")
+    p.add_argument("--scheduler", help="address of a dask scheduler (tcp://host:8786) to grade on its cluster instead")
+    p.add_argument("--threads", type=int, help="torch threads of each submission's kernel (default: cores / workers "
+                                                 "on this machine; the library's default on a cluster)")
+    p.add_argument("--serial", action="store_true", help="grade one submission after another in this process, no dask")
+    p.add_argument("--regrade-all", action="store_true", help="grade every submission again, changed or not")
     p.add_argument("--allow-unisolated", action="store_true",
                    help="grade even where the kernels cannot be isolated (not Linux, or no user namespaces): a "
                         "submission could then read and change the gradebook")

@@ -92,12 +92,14 @@ class Course:
         self._ok(self.api.generate_assignment(assignment, force=True, create=True), f"generate_assignment {assignment}")
         return self.path("release", assignment, f"{assignment}.ipynb")
 
-    def import_submissions(self, assignment: str, folder: str | Path) -> list[str]:
+    def import_submissions(self, assignment: str, folder: str | Path, keep_unchanged: bool = False) -> list[str]:
         """Take in ``folder/<student>/[<assignment>/]<assignment>.ipynb`` as ``submitted/<student>/<assignment>/``.
 
         Nothing a student hands in stops the others being graded: a wrong file name, an unreadable notebook, edited
         nbgrader metadata or extra files are dealt with and noted for the report (``autograder.grading.intake``).
+        With ``keep_unchanged``, a folder identical to the one taken in last time is left as it was taken in.
         """
+        from autograder.grading import ledger
         from autograder.grading.intake import take_in, write_notes
         self._assignment(assignment)
         folder = Path(folder)
@@ -108,9 +110,14 @@ class Course:
             self.release(assignment)
         students = []
         for student_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            notes = take_in(student_dir, assignment, release, self.path("submitted", student_dir.name, assignment))
-            write_notes(self.root, assignment, student_dir.name, notes)
-            students.append(student_dir.name)
+            student, received = student_dir.name, ledger.received_hash(student_dir)
+            students.append(student)
+            if (keep_unchanged and ledger.load(self, assignment, student).get("received") == received
+                    and self.path("submitted", student, assignment).is_dir()):
+                continue
+            notes = take_in(student_dir, assignment, release, self.path("submitted", student, assignment))
+            write_notes(self.root, assignment, student, notes)
+            ledger.save(self, assignment, student, received=received)
         if not students:
             raise FileNotFoundError(f"no student folders under {folder} (expected {folder}/<student>/[{assignment}/])")
         return students

@@ -28,7 +28,7 @@ c.Autograde.autograde_preprocessors = _steps[:_at] + [IsolatedExecute, StderrIsN
 c.IsolatedExecute.timeout = 180                 # seconds per cell, within one limit for the whole notebook:
 c.IsolatedExecute.submission_timeout = 900      # past either, the kernel is killed (it may ignore interrupts)
 c.IsolatedExecute.memory_mb = 8192              # address space of the kernel and of the judge's worker
-c.IsolatedExecute.max_output_bytes = 2_000_000  # output kept per notebook
+c.IsolatedExecute.max_output_bytes = 6_000_000  # output kept per notebook (notebook 01 alone makes about 2 MB)
 
 # Students cannot get points by deleting or rewriting test cells: locked cells are overwritten from the
 # gradebook, and deleted graded cells are put back.

@@ -248,7 +248,7 @@ def test_a_memory_hog_is_bounded(graded):
 
 def test_an_output_flood_is_capped(graded):
     path = graded["course"].path("autograded", "flood", A, f"{A}.ipynb")
-    assert path.stat().st_size < 6_000_000
+    assert path.stat().st_size < 7_000_000           # 40 MB printed; 6 MB of output kept, the sources beside it
     assert any("dropped" in e for e in graded["rows"]["flood"]["events"])
 
 

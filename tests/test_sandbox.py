@@ -59,3 +59,17 @@ def test_the_sandbox_hides_exposes_and_bounds(tree):
 def test_limits_reject_nonsense(field, value):
     with pytest.raises(ValueError, match=field):
         Limits(**{field: value})
+
+
+def test_nested_hidden_paths_are_covered_once(tree):
+    """A repository inside $HOME, or a grading job's course inside the scratch folder: both paths hidden, the inner
+    one inside the outer one's cover, and the submission's folder still writable."""
+    plan = Plan(hide=[str(tree), str(tree / "secret"), str(tree.parent)], writable=[str(tree / "work")])
+    probe = ("import os, sys; print(os.listdir(sys.argv[1])); open(sys.argv[2] + '/out.txt', 'w').write('y'); "
+             "print(os.path.exists(sys.argv[3]))")
+    done = subprocess.run(plan.command([sys.executable, "-c", probe, str(tree.parent), str(tree / "work"),
+                                        str(tree / "secret" / "gradebook.db")]), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["['course']", "False"]
+    assert (tree / "work" / "out.txt").read_text() == "y"

@@ -33,12 +33,13 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, List, Unicode
 
 from autograder import checks
 from autograder.course import REPO_ROOT
 from autograder.grading import judge, scan
 from autograder.grading.answers import ANSWER_DIR_ENV
+from autograder.grading.jobs import scratch_root
 from autograder.grading.judge import error_output, stream_output
 from autograder.grading.report import REPORT_NAME
 from autograder.grading.sandbox import Limits, Plan, isolation_available, namespace_init
@@ -58,6 +59,8 @@ class IsolatedExecute(Execute):
     memory_mb = Integer(8192, help="address-space limit of the kernel and of the worker, in MiB").tag(config=True)
     allow_unisolated = Bool(False, help="grade even where the kernel cannot be isolated (it could then read "
                                         "the gradebook and other students' files)").tag(config=True)
+    hide = List(Unicode(), help="more paths the kernel must not see (the course directory that a parallel "
+                                "grading job grades for)").tag(config=True)
     interrupt_on_timeout = Bool(False)
 
     # --- set-up -----------------------------------------------------------------------------------------------
@@ -69,7 +72,7 @@ class IsolatedExecute(Execute):
                                "IsolatedExecute.allow_unisolated = True (CLI: --allow-unisolated) to grade anyway.")
         self.isolation = reason or "isolated"
         from jupyter_core.paths import jupyter_runtime_dir
-        hide = [str(course_root), str(REPO_ROOT)]
+        hide = [str(course_root), str(REPO_ROOT), str(scratch_root()), *self.hide]   # scratch: parallel jobs
         home = Path.home().resolve()
         if home != Path("/") and home.exists():
             hide.append(str(home))

@@ -104,6 +104,7 @@ def isolate(plan: Plan) -> None:
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()
     hide = [Path(p).resolve() for p in plan.hide if Path(p).exists()]
+    hide = sorted({p for p in hide if not any(p != q and q in p.parents for q in hide)})   # one cover per tree
     keep = [(Path(p).resolve(), False) for p in plan.expose if Path(p).exists()]
     keep += [(Path(p).resolve(), True) for p in plan.writable if Path(p).exists()]
     keep = [(p, rw) for p, rw in keep if _under(p, hide)]
