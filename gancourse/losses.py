@@ -9,6 +9,10 @@ With D(x) = sigmoid(l) for a logit l:
 * generator, non-saturating form (maximise log D(G(z))):
   ``L_G = -mean log D(G(z)) = mean softplus(-l_fake)``
 
+CycleGAN (notebook 05) uses least-squares adversarial losses on D's raw outputs (``lsgan_discriminator_loss``,
+``lsgan_generator_loss``) and two L1 terms, ``cycle_consistency_loss`` and ``identity_loss``;
+``gancourse.training.cyclegan.cyclegan_generator_objective`` weighs and adds them.
+
 The VAE's objective (notebooks 01 and 07) has two terms, ``reconstruction_loss`` (Bernoulli pixels) and
 ``kl_to_standard_normal``; ``gancourse.training.vae.vae_loss`` adds them.
 
@@ -82,3 +86,50 @@ def kl_to_standard_normal(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Ten
     if mean.shape[0] == 0:
         raise ValueError("mean is empty: expected at least one code")
     return 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).sum() / mean.shape[0]
+
+
+# ---- CycleGAN (notebook 05): least-squares adversarial losses, cycle consistency, identity ----
+def _same_shape(names: tuple[str, str], a, b, what: str = "") -> None:
+    for name, value in zip(names, (a, b)):
+        _checks.tensor(name, value)
+        if value.ndim == 0 or value.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty batch {what}, got shape {tuple(value.shape)}")
+    if a.shape != b.shape:
+        raise ValueError(f"{names[1]} must have {names[0]}'s shape {tuple(a.shape)}, got {tuple(b.shape)}")
+
+
+def lsgan_discriminator_loss(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    """The least-squares discriminator loss (Mao et al., 2017) as CycleGAN uses it:
+    ``½ [mean (D(y) - 1)² + mean D(G(x))²]``, i.e. the mean squared error to 1 on real images plus the mean squared
+    error to 0 on generated ones, times ½ (the authors' code halves D's loss so that D learns at half G's rate).
+
+    real_out, fake_out: D's raw outputs (not probabilities: no sigmoid), the same shape, e.g. (B, 1, S, S) patch
+    maps; means over every entry. Returns a scalar tensor >= 0."""
+    _same_shape(("real_out", "fake_out"), real_out, fake_out, "of discriminator outputs")
+    return 0.5 * ((real_out - 1).pow(2).mean() + fake_out.pow(2).mean())
+
+
+def lsgan_generator_loss(fake_out: torch.Tensor) -> torch.Tensor:
+    """The least-squares generator loss: ``mean (D(G(x)) - 1)²`` (mean squared error to 1, no ½), on D's raw
+    outputs of any shape (B, ...). Returns a scalar tensor >= 0."""
+    _checks.tensor("fake_out", fake_out)
+    if fake_out.ndim == 0 or fake_out.shape[0] == 0:
+        raise ValueError(f"fake_out must be a non-empty batch of discriminator outputs, "
+                         f"got shape {tuple(fake_out.shape)}")
+    return (fake_out - 1).pow(2).mean()
+
+
+def cycle_consistency_loss(x: torch.Tensor, x_rec: torch.Tensor, y: torch.Tensor, y_rec: torch.Tensor) -> torch.Tensor:
+    """``mean |F(G(x)) - x| + mean |G(F(y)) - y|``: the L1 cycle error of each direction (mean over pixels and
+    images), summed over the two. x, x_rec: (B, C, H, W) alike; y, y_rec: (B', C, H, W) alike. Scalar tensor >= 0."""
+    _same_shape(("x", "x_rec"), x, x_rec, "of images")
+    _same_shape(("y", "y_rec"), y, y_rec, "of images")
+    return (x_rec - x).abs().mean() + (y_rec - y).abs().mean()
+
+
+def identity_loss(y: torch.Tensor, G_y: torch.Tensor, x: torch.Tensor, F_x: torch.Tensor) -> torch.Tensor:
+    """``mean |G(y) - y| + mean |F(x) - x|``: each generator fed an image already in its target domain should leave
+    it as it is (L1, mean over pixels and images, summed over the two). y, G_y alike; x, F_x alike. Scalar >= 0."""
+    _same_shape(("y", "G_y"), y, G_y, "of images")
+    _same_shape(("x", "F_x"), x, F_x, "of images")
+    return (G_y - y).abs().mean() + (F_x - x).abs().mean()

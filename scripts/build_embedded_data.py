@@ -149,10 +149,11 @@ def main() -> None:
                               "test = first 2,000 of t10k"),
     }
     args.out.mkdir(parents=True, exist_ok=True)
+    existing = args.out / "manifest.json"          # other builders' entries (scripts/build_domains.py) are kept
     manifest = {
         "hash": "sha256 of the C-order bytes of " + ", ".join(ARRAY_ORDER) + ", in that order",
         "array_order": list(ARRAY_ORDER),
-        "files": {},
+        "files": json.loads(existing.read_text()).get("files", {}) if existing.is_file() else {},
     }
     print(f"Writing to {args.out}")
     for filename, (name, arrays, disjoint, source) in datasets.items():

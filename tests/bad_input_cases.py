@@ -216,6 +216,8 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from gancourse.data import images as data_images
     from gancourse.data import toy
     from gancourse.metrics import classifier as clf, fid, labels
+    from gancourse.data import domains
+    from gancourse.metrics import translation
     from gancourse.models import conditional as mc, dcgan, mlp, toy as mtoy
     from gancourse.training import checkpoints, conditional as tc, discriminator as td, gan, history as th, loop
     from gancourse.viz import class_explorer as ce, minmax_explorer as mm, plots
@@ -230,6 +232,13 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "gancourse.data.images.class_names": lambda: (data_images.class_names, dict(name="fashion_mnist")),
         "gancourse.data.images.load_images": lambda: (data_images.load_images, dict(
             name="mnist", root=Path("data").resolve(), download=False, limit=8, batch_size=4)),
+        # data.domains
+        "gancourse.data.domains.UnpairedLoader": lambda: (domains.UnpairedLoader, dict(
+            x_images=images(4), y_images=_seeded(3, 1, 28, 28, seed=5), batch_size=2, generator=_rng())),
+        "gancourse.data.domains.domain_index": lambda: (domains.domain_index, dict(name="printed")),
+        "gancourse.data.domains.load_domain": lambda: (domains.load_domain, dict(name="printed", split="test", limit=4)),
+        "gancourse.data.domains.unpaired_loader": lambda: (domains.unpaired_loader, dict(
+            x_name="handwritten", y_name="printed", split="test", batch_size=2, limit=4, generator=_rng())),
         # data.toy
         "gancourse.data.toy.Gaussian": lambda: (toy.Gaussian, dict(mean=0.0, std=1.0)),
         "gancourse.data.toy.Gaussian.pdf": lambda: (toy.Gaussian(0.0, 1.0).pdf, dict(x=grid(5).float())),
@@ -278,6 +287,21 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             mu_a=torch.zeros(2), sigma_a=torch.eye(2), mu_b=torch.ones(2), sigma_b=2 * torch.eye(2))),
         "gancourse.metrics.labels.class_accuracy": lambda: (labels.class_accuracy, dict(
             G=c_G(), classifier=classifier(), per_class=2, seed=0, per_class_result=False)),
+        # metrics.translation
+        "gancourse.metrics.translation.content_kept": lambda: (translation.content_kept, dict(
+            translated=images(3), source_labels=torch.tensor([0, 1, 2]), digit_classifier=classifier())),
+        "gancourse.metrics.translation.cycle_error": lambda: (translation.cycle_error, dict(
+            G=nn.Identity(), F=nn.Identity(), x=images(3), batch_size=2)),
+        "gancourse.metrics.translation.domain_reached": lambda: (translation.domain_reached, dict(
+            translated=images(3), target_domain=1, domain_classifier=classifier())),
+        "gancourse.metrics.translation.load_translation_classifiers": lambda: (
+            translation.load_translation_classifiers, dict(device="cpu")),
+        "gancourse.metrics.translation.translation_fd": lambda: (translation.translation_fd, dict(
+            translated=images(3), real_target=_seeded(3, 1, 28, 28, seed=5), digit_classifier=classifier())),
+        "gancourse.metrics.translation.translation_report": lambda: (translation.translation_report, dict(
+            G=nn.Identity(), F=nn.Identity(), x_test=images(4), x_labels=torch.tensor([0, 1, 2, 3]),
+            y_test=_seeded(4, 1, 28, 28, seed=5), y_labels=torch.tensor([3, 2, 1, 0]),
+            classifiers=(classifier(), classifier()), batch_size=2, x_domain="handwritten", y_domain="printed")),
         # models.conditional
         "gancourse.models.conditional.CGANConfig": lambda: (mc.CGANConfig, {}),
         "gancourse.models.conditional.ConditionalDiscriminator": lambda: (mc.ConditionalDiscriminator, dict(
@@ -1041,6 +1065,37 @@ ALLOWED_ROWS = [
     ]),
 ]
 ALLOWED_ROWS += _attributes_allowed()   # notebook 04's multi-hot attribute example
+ALLOWED_ROWS += [   # notebook 05's digit domains and translation metrics
+    *_rows("gancourse.data.domains", [
+        ("UnpairedLoader", "x_images", "float64", "a loader keeps the floating dtype it is given"),
+        ("UnpairedLoader", "y_images", "float64", "a loader keeps the floating dtype it is given"),
+        ("UnpairedLoader", "generator", "None", _DEFAULT + ": a generator seeded with 0"),
+        ("load_domain", "limit", "None", _DEFAULT + ": the whole split"),
+        ("unpaired_loader", "limit", "None", _DEFAULT + ": the whole split"),
+        ("unpaired_loader", "generator", "None", _DEFAULT + ": a generator seeded with 0"),
+    ]),
+    *_rows("gancourse.metrics.translation", [
+        ("content_kept", "translated", "float64", _F64_CONVERTED),
+        ("cycle_error", "x", "float64", "the difference is taken in float32 either way"),
+        ("domain_reached", "translated", "float64", _F64_CONVERTED),
+        ("domain_reached", "target_domain", "zero", "0 is a valid class (handwritten)"),
+        ("load_translation_classifiers", "device", "None", _DEFAULT + ": the CPU"),
+        ("translation_fd", "translated", "float64", _F64_CONVERTED),
+        ("translation_fd", "real_target", "float64", _F64_CONVERTED),
+        ("translation_report", "x_test", "float64", "the images are converted to float32 first"),
+        ("translation_report", "y_test", "float64", "the images are converted to float32 first"),
+        ("translation_report", "classifiers", "None", _DEFAULT + ": the shipped classifiers"),
+    ]),
+]
+
+# The families of notebooks 05 and 07 keep their cases beside this file (imported here, after what they use).
+import bad_input_cyclegan  # noqa: E402
+import bad_input_rbm  # noqa: E402
+
+REGISTRY.update(bad_input_cyclegan.registry())
+REGISTRY.update(bad_input_rbm.registry())
+SKIP.update(bad_input_rbm.SKIP)
+ALLOWED_ROWS += bad_input_cyclegan.ALLOWED_ROWS + bad_input_rbm.allowed_rows(_rows)
 ALLOWED: dict[tuple[str, str, str], str] = {(name, parameter, bad): reason
                                             for name, parameter, bads, reason in ALLOWED_ROWS for bad in bads}
 

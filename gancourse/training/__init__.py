@@ -6,14 +6,18 @@
 * ``conditional`` — the labelled steps, the ``ConditionalGAN`` family and ``train_cgan``;
 * ``discriminator`` — ``fit_discriminator``: D alone against a fixed G;
 * ``multihot`` — the conditional GAN on multi-hot labels (a class and binary attributes at once);
-* ``vae`` — the ``VAEFamily`` on the ELBO (its terms are in ``gancourse.losses``) and ``train_vae``.
+* ``vae`` — the ``VAEFamily`` on the ELBO (its terms are in ``gancourse.losses``) and ``train_vae``;
+* ``cyclegan`` — the image pool, the generator objective, the two steps, the ``CycleGAN`` family, ``train_cyclegan``;
+* ``rbm`` — contrastive divergence (CD-k and persistent CD), the ``RBMFamily`` and ``train_rbm``.
 """
+from gancourse.training.cyclegan import CycleGAN, train_cyclegan
 from gancourse.training.checkpoints import load_checkpoint, read_states, save_checkpoint, write_states
 from gancourse.training.gan import GAN, d_step, g_step, train_gan
 from gancourse.training.history import History
 from gancourse.training.loop import Family, train
+from gancourse.training.rbm import RBMFamily, train_rbm
 from gancourse.training.vae import VAEFamily, kl_to_standard_normal, reconstruction_loss, train_vae, vae_loss
 
-__all__ = ["GAN", "Family", "History", "VAEFamily", "d_step", "g_step", "kl_to_standard_normal", "load_checkpoint",
-           "read_states", "reconstruction_loss", "save_checkpoint", "train", "train_gan", "train_vae", "vae_loss",
+__all__ = ["CycleGAN", "GAN", "Family", "History", "RBMFamily", "VAEFamily", "d_step", "g_step", "kl_to_standard_normal", "load_checkpoint",
+           "read_states", "reconstruction_loss", "save_checkpoint", "train", "train_cyclegan", "train_gan", "train_rbm", "train_vae", "vae_loss",
            "write_states"]

@@ -94,7 +94,8 @@ class Family:
 class _Batches:
     """Cycles over ``data`` for ever and remembers where it is, so that a resumed run gets the same batches.
 
-    For a ``DataLoader`` with a ``generator`` (as ``load_images`` makes) the generator's state at the start of the
+    For data with a ``generator`` (a ``torch.Generator`` that it draws each epoch's order from when iterated: a
+    ``DataLoader`` as ``load_images`` makes, an ``UnpairedLoader``) the generator's state at the start of the
     current epoch is kept, and a resume replays only that epoch's batches; any other iterable is replayed from
     its start (cheap for an endless stream of fresh draws, which then needs its own seeded generator)."""
 
@@ -103,7 +104,8 @@ class _Batches:
             raise TypeError(f"data must be an iterable of batches (e.g. a DataLoader, or a list of tensors), "
                             f"got {type(data).__name__}")
         self.data, self.epoch, self.position, self.consumed = data, 0, 0, 0
-        self._generator = data.generator if isinstance(data, DataLoader) else None
+        generator = getattr(data, "generator", None)
+        self._generator = generator if isinstance(generator, torch.Generator) else None
         self._epoch_state, self._iterator = None, None
 
     def _start_epoch(self) -> None:
