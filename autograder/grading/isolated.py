@@ -39,7 +39,7 @@ from autograder import checks
 from autograder.course import REPO_ROOT
 from autograder.grading import judge, scan
 from autograder.grading.answers import ANSWER_DIR_ENV
-from autograder.grading.jobs import scratch_root
+from autograder.grading.jobs import environ, scratch_root
 from autograder.grading.judge import error_output, stream_output
 from autograder.grading.report import REPORT_NAME
 from autograder.grading.sandbox import Limits, Plan, isolation_available, namespace_init
@@ -107,16 +107,12 @@ class IsolatedExecute(Execute):
         manager = type("SandboxedKernelManager", (AsyncKernelManager,),
                        {"format_kernel_cmd": lambda km_self, extra_arguments=None: kernel_plan.command(
                            AsyncKernelManager.format_kernel_cmd(km_self, extra_arguments))})
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
         try:
-            km = manager(kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"), config=self.config)
-            nb, resources = super().preprocess(nb, resources, km=km)
+            with environ(env):
+                km = manager(kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"), config=self.config)
+                nb, resources = super().preprocess(nb, resources, km=km)
         except DeadKernelError as err:          # the kernel died before or while starting
             self._died(f"the kernel could not start or died at once ({err})")
-        finally:
-            for k, v in saved.items():
-                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
         self.report["run_seconds"] = round(time.monotonic() - started, 1)
         salt = secrets.randbelow(2 ** 31)
         self.report["salt"] = salt                      # lets an instructor re-run a verdict exactly

@@ -13,6 +13,7 @@ provided it runs the same grader (``fingerprint``), which every job checks first
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -89,19 +90,15 @@ def scratch_root() -> Path:
     return root
 
 
-class _threads:
-    """Set the thread-count variables (inherited by the kernel) for the duration of a job."""
-
-    def __init__(self, n: int | None):
-        self.n, self.saved = n, {}
-
-    def __enter__(self):
-        if self.n is not None:
-            self.saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
-            os.environ.update({k: str(self.n) for k in THREAD_VARIABLES})
-
-    def __exit__(self, *exc):
-        for k, v in self.saved.items():
+@contextlib.contextmanager
+def environ(values: dict[str, str]):
+    """Set environment variables for the block (a kernel started meanwhile inherits them), then restore them."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
             os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
 
 
@@ -125,7 +122,7 @@ def grade_job(job: Job) -> Outcome:
         for trait, value in job.settings.items():
             settings[trait] = value
         settings["hide"] = list(job.hide)        # IsolatedExecute hides the scratch folder itself
-        with _threads(job.threads):
+        with environ({k: str(job.threads) for k in THREAD_VARIABLES} if job.threads else {}):
             try:
                 course.autograde(job.assignment, job.student)
             except NbgraderError as err:
