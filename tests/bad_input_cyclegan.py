@@ -58,7 +58,34 @@ def registry():
         pool.query(images(2))
         return pool
 
+    def history():
+        G, F, D_X, D_Y = _nets()
+        return tcg.train_cyclegan(G, F, D_X, D_Y, [_pair()], steps=2, device="cpu", progress=False,
+                                  fixed_x=images(2), fixed_y=images(2), sample_every=1)
+
+    def report():
+        from gancourse.metrics.classifier import SmallClassifier
+        torch.manual_seed(0)
+        return translation_report(nn.Identity(), nn.Identity(), images(4), torch.arange(4), _seeded(4, 1, 28, 28,
+                                  seed=3), torch.arange(4), classifiers=(SmallClassifier(10), SmallClassifier(2)))
+
+    def digits():
+        from gancourse.metrics.classifier import SmallClassifier
+        torch.manual_seed(0)
+        return SmallClassifier(10)
+
+    from gancourse.metrics.translation import translation_report
+    from gancourse.viz import translation as vt
     return {
+        "gancourse.viz.translation.show_translation": lambda: (vt.show_translation, dict(
+            rows={"x": x, "G(x)": y}, classifier=digits(), class_names=[str(k) for k in range(10)], title="t",
+            size=0.5)),
+        "gancourse.viz.translation.plot_translation_samples": lambda: (vt.plot_translation_samples, dict(
+            history=history(), n_show=2, max_points=2)),
+        "gancourse.viz.translation.plot_cyclegan_training": lambda: (vt.plot_cyclegan_training, dict(
+            history=history(), smooth=1, title="t")),
+        "gancourse.viz.translation.translation_table": lambda: (vt.translation_table, dict(
+            reports={"identity": report()})),
         "gancourse.losses.lsgan_discriminator_loss": lambda: (losses.lsgan_discriminator_loss, dict(
             real_out=maps(0), fake_out=maps(1))),
         "gancourse.losses.lsgan_generator_loss": lambda: (losses.lsgan_generator_loss, dict(fake_out=maps(1))),
@@ -113,6 +140,14 @@ _TRAIN_ROWS = [("lambda_cycle", "zero float", _LAMBDA), ("lambda_identity", "zer
                ("fixed_x", "None", _FIXED), ("fixed_y", "None", _FIXED),
                ("fixed_x", "float64", _F64_CONVERTED), ("fixed_y", "float64", _F64_CONVERTED)]
 ALLOWED_ROWS = [
+    *_rows("gancourse.viz.translation", [
+        ("plot_cyclegan_training", "smooth", "None", _DEFAULT + ": a window of 1/50 of the steps"),
+        ("plot_cyclegan_training", "title", "None str", "any string is a title, None is no title"),
+        ("show_translation", "title", "None str", "any string is a title, None is no title"),
+        ("show_translation", "classifier", "None", _DEFAULT + ": images without titles"),
+        ("show_translation", "class_names", "None", _DEFAULT + ": the class indices as titles"),
+        ("show_translation", "size", "float", "1.5 inches per image is a valid size"),
+    ]),
     *_rows("gancourse.losses", [
         *[("cycle_consistency_loss", p, "float64", _F64_LOSS) for p in ("x", "x_rec", "y", "y_rec")],
         *[("identity_loss", p, "float64", _F64_LOSS) for p in ("y", "G_y", "x", "F_x")],
