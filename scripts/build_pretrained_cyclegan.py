@@ -1,14 +1,15 @@
 """Train the CycleGAN that gancourse ships (handwritten ↔ printed digits), measure it, and record how it was built.
 
-    python scripts/build_pretrained_cyclegan.py [--steps 2000] [--baseline-steps 2000] [--threads 2]
-                                                [--out gancourse/pretrained]
+    python scripts/build_pretrained_cyclegan.py [--steps 3000] [--lambda-cycle 10] [--baseline-steps 1500]
+                                                [--compare lambda_cycle=10] [--threads 1] [--out gancourse/pretrained]
 
 Writes ``cyclegan_digits.pt`` (G: handwritten → printed and F: printed → handwritten, stored as float16; the
 discriminators are not shipped) and ``cyclegan_digits.json`` beside it: the ``CycleGANConfig`` used, the training
 seconds and the machine's load, ``translation_report`` measured during training on ``--monitor`` test images, and
 the ``translation_report`` on all the test images of the checkpoint *as written and read back*, beside two baselines
 measured the same way: the identity map (G = F = identity) and the same training with λ = 0 (no cycle loss, and
-so no identity loss either, whose weight is 0.5·λ), run for ``--baseline-steps`` steps. Notebook 05 loads these
+so no identity loss either, whose weight is 0.5·λ), run for ``--baseline-steps`` steps, and, for each
+``--compare``, the same recipe with a few numbers changed (the measurements behind the recipe). Notebook 05 loads these
 files. Deterministic for a seed on the CPU.
 """
 from __future__ import annotations
@@ -82,7 +83,7 @@ def save_generators(path: Path, G: nn.Module, F: nn.Module, info: dict) -> None:
 
 
 def build(config: CycleGANConfig, out: Path, baseline_steps: int, device=None, progress: bool = True,
-          monitor: int = 300) -> dict:
+          monitor: int = 300, compare: tuple[dict, ...] = ()) -> dict:
     """Train, write and measure the shipped CycleGAN and its two baselines; returns the JSON written."""
     device = get_device(device)
     build_start = time.perf_counter()
@@ -105,8 +106,10 @@ def build(config: CycleGANConfig, out: Path, baseline_steps: int, device=None, p
         "stored_dtype": "float16",
         "built_by": (f"python scripts/build_pretrained_cyclegan.py --steps {config.steps} --decay-steps "
                      f"{config.decay_steps} --batch-size {config.batch_size} --width {config.width} --n-blocks "
-                     f"{config.n_blocks} --d-width {config.d_width} --lambda-identity {config.lambda_identity} "
-                     f"--seed {config.seed} --baseline-steps {baseline_steps}"),
+                     f"{config.n_blocks} --d-width {config.d_width} --d-layers {config.d_layers} --lambda-cycle "
+                     f"{config.lambda_cycle} --lambda-identity {config.lambda_identity} --lr {config.lr} "
+                     f"--seed {config.seed} --baseline-steps {baseline_steps}"
+                     + "".join(" --compare " + _spelled(c, ",") for c in compare)),
     }
     path = out / pretrained_path().name
     save_generators(path, G, F, info)
@@ -127,6 +130,14 @@ def build(config: CycleGANConfig, out: Path, baseline_steps: int, device=None, p
         print(f"lambda = 0: {_summary(no_cycle)}", flush=True)
         info["baselines"]["lambda_0"] = {"steps": baseline_steps, "train_seconds": round(history0.seconds, 1),
                                          "config": base_config.to_dict(), **_rounded(no_cycle)}
+    for changes in compare:                     # the same recipe with a few settings changed, for as many steps
+        other = replace(config, **changes)
+        name = "compare " + _spelled(changes, ", ")
+        G1, F1, history1, _ = train_one(other, device, (xt, xl, yt, yl), classifiers, 0, progress, name)
+        compared = translation_report(G1, F1, xt, xl, yt, yl, classifiers=classifiers)
+        print(f"{name}: {_summary(compared)}", flush=True)
+        info["baselines"][name] = {"steps": other.steps, "train_seconds": round(history1.seconds, 1),
+                                   "changed": changes, "config": other.to_dict(), **_rounded(compared)}
     info["build_seconds"] = round(time.perf_counter() - build_start, 1)
     info["load_average_at_end"] = load_average()
     save_generators(path, G, F, info)   # the same weights, now with the measurements
@@ -134,6 +145,22 @@ def build(config: CycleGANConfig, out: Path, baseline_steps: int, device=None, p
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB) after {history.seconds:.0f} s of training, "
           f"{info['build_seconds']:.0f} s in all", flush=True)
     return info
+
+
+def _spelled(changes: dict, sep: str) -> str:
+    return sep.join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in changes.items())
+
+
+def _changes(text: str) -> dict:
+    """'lambda_cycle=10,lambda_identity=0.5' → {'lambda_cycle': 10.0, 'lambda_identity': 0.5} (numbers of CycleGANConfig)."""
+    changes = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        if key not in CycleGANConfig.__dataclass_fields__ or not value:
+            raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME a CycleGANConfig field, got {item!r}")
+        kind = type(getattr(CycleGANConfig(), key))
+        changes[key] = kind(float(value)) if kind in (int, float) else value
+    return changes
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -146,9 +173,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--width", type=int, default=defaults.width)
     parser.add_argument("--n-blocks", type=int, default=defaults.n_blocks)
     parser.add_argument("--d-width", type=int, default=defaults.d_width)
+    parser.add_argument("--d-layers", type=int, default=defaults.d_layers,
+                        help="stride-2 layers of the PatchGAN (1: 16x16 patches, 2: 34x34)")
+    parser.add_argument("--lambda-cycle", type=float, default=defaults.lambda_cycle, help="λ (paper: 10)")
+    parser.add_argument("--lr", type=float, default=defaults.lr)
     parser.add_argument("--lambda-identity", type=float, default=defaults.lambda_identity,
                         help="identity weight as a fraction of λ (the paper's 0.5 gives 0.5·λ)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--compare", type=_changes, action="append", default=[], metavar="NAME=VALUE[,...]",
+                        help="also train the recipe with these CycleGANConfig numbers changed (e.g. "
+                             "lambda_cycle=10,lambda_identity=0.5), as many steps, and record it among the baselines")
     parser.add_argument("--monitor", type=int, default=300, help="test images per domain measured during training")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
@@ -158,10 +192,12 @@ def main(argv: list[str] | None = None) -> None:
     out = prepare(args)
     decay = args.decay_steps if args.decay_steps is not None else args.steps // 2
     config = CycleGANConfig(steps=args.steps, decay_steps=decay, batch_size=args.batch_size, width=args.width,
-                            n_blocks=args.n_blocks, d_width=args.d_width, lambda_identity=args.lambda_identity,
+                            n_blocks=args.n_blocks, d_width=args.d_width, d_layers=args.d_layers,
+                            lambda_cycle=args.lambda_cycle, lambda_identity=args.lambda_identity, lr=args.lr,
                             seed=args.seed)
     baseline = args.baseline_steps if args.baseline_steps is not None else args.steps
-    build(config, out, baseline, device=args.device, progress=not args.no_progress, monitor=args.monitor)
+    build(config, out, baseline, device=args.device, progress=not args.no_progress, monitor=args.monitor,
+          compare=tuple(args.compare))
 
 
 if __name__ == "__main__":
