@@ -71,3 +71,13 @@ def call(fn, args=(), kwargs=None, grad_of: int | None = None, index: int | None
         grad = inputs[grad_of].grad
         report["grad"] = describe(grad) if backward["ok"] and grad is not None else None
     return report
+
+
+def forward(module, x: torch.Tensor, train: bool = True) -> dict:
+    """``module(x)`` in training mode, or in eval mode without a graph; the report with the output described."""
+    module.train(train)
+    with torch.set_grad_enabled(train):
+        report, out = run(module, x.clone())
+    if report["ok"]:
+        report["value"] = describe(out)
+    return report
