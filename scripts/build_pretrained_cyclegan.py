@@ -121,23 +121,22 @@ def build(config: CycleGANConfig, out: Path, baseline_steps: int, device=None, p
     identity = translation_report(nn.Identity(), nn.Identity(), xt, xl, yt, yl, classifiers=classifiers)
     print(f"identity map: {_summary(identity)}", flush=True)
     info["baselines"] = {"identity": _rounded(identity)}
+
+    def variant(other: CycleGANConfig, label: str, desc: str) -> dict:
+        """Train ``other`` (no monitoring), measure it on all the test images, return its baseline entry."""
+        G1, F1, history1, _ = train_one(other, device, (xt, xl, yt, yl), classifiers, 0, progress, desc)
+        measured = translation_report(G1, F1, xt, xl, yt, yl, classifiers=classifiers)
+        print(f"{label}: {_summary(measured)}", flush=True)
+        return {"steps": other.steps, "train_seconds": round(history1.seconds, 1), "config": other.to_dict(),
+                **_rounded(measured)}
+
     if baseline_steps:
         base_config = replace(config, lambda_cycle=0.0, steps=baseline_steps,
                               decay_steps=min(config.decay_steps, baseline_steps))
-        G0, F0, history0, _ = train_one(base_config, device, (xt, xl, yt, yl), classifiers, 0, progress,
-                                        "CycleGAN, lambda = 0")
-        no_cycle = translation_report(G0, F0, xt, xl, yt, yl, classifiers=classifiers)
-        print(f"lambda = 0: {_summary(no_cycle)}", flush=True)
-        info["baselines"]["lambda_0"] = {"steps": baseline_steps, "train_seconds": round(history0.seconds, 1),
-                                         "config": base_config.to_dict(), **_rounded(no_cycle)}
+        info["baselines"]["lambda_0"] = variant(base_config, "lambda = 0", "CycleGAN, lambda = 0")
     for changes in compare:                     # the same recipe with a few settings changed, for as many steps
-        other = replace(config, **changes)
         name = "compare " + _spelled(changes, ", ")
-        G1, F1, history1, _ = train_one(other, device, (xt, xl, yt, yl), classifiers, 0, progress, name)
-        compared = translation_report(G1, F1, xt, xl, yt, yl, classifiers=classifiers)
-        print(f"{name}: {_summary(compared)}", flush=True)
-        info["baselines"][name] = {"steps": other.steps, "train_seconds": round(history1.seconds, 1),
-                                   "changed": changes, "config": other.to_dict(), **_rounded(compared)}
+        info["baselines"][name] = {**variant(replace(config, **changes), name, name), "changed": changes}
     info["build_seconds"] = round(time.perf_counter() - build_start, 1)
     info["load_average_at_end"] = load_average()
     save_generators(path, G, F, info)   # the same weights, now with the measurements

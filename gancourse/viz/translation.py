@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from gancourse import _checks
+from gancourse.metrics.classifier import predict
 from gancourse.viz.plots import _smooth, evenly_spaced_points, show_grid
 
 
@@ -41,7 +42,6 @@ def show_translation(rows: dict[str, torch.Tensor], classifier: nn.Module | None
         images = images.detach().float().cpu()
         predicted = None
         if classifier is not None:
-            from gancourse.metrics.classifier import predict
             probabilities = predict(classifier, images)
             if class_names is not None and probabilities.shape[1] != len(class_names):
                 raise ValueError(f"class_names must name each of the classifier's {probabilities.shape[1]} classes, "
