@@ -30,7 +30,7 @@ from gancourse.metrics.likelihood import (ais_betas, ais_log_partition, exact_lo
                                           pseudo_log_likelihood, rbm_log_likelihood)
 from gancourse.models.rbm import BernoulliRBM  # noqa: E402
 from gancourse.training.rbm import load_rbm, save_rbm, train_rbm  # noqa: E402
-from pretrained_common import MAX_BYTES, load_average  # noqa: E402
+from pretrained_common import MAX_BYTES, load_average, prepare  # noqa: E402
 
 PAPER_NATS = {(25, 1): -143.0}     # "about -143": Salakhutdinov & Murray 2008, CD1(25), as issue 9 cites it
 
@@ -58,10 +58,7 @@ def main() -> None:
     p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "gancourse" / "pretrained"))
     p.add_argument("--no-progress", action="store_true")
     args = p.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare(args)
     start = time.perf_counter()
 
     train_set = binarised_set("mnist", train=True, seed=args.data_seed)

@@ -1091,11 +1091,14 @@ ALLOWED_ROWS += [   # notebook 05's digit domains and translation metrics
 # The families of notebooks 05 and 07 keep their cases beside this file (imported here, after what they use).
 import bad_input_cyclegan  # noqa: E402
 import bad_input_rbm  # noqa: E402
+import bad_input_vae  # noqa: E402
 
 REGISTRY.update(bad_input_cyclegan.registry())
 REGISTRY.update(bad_input_rbm.registry())
 SKIP.update(bad_input_rbm.SKIP)
 ALLOWED_ROWS += bad_input_cyclegan.ALLOWED_ROWS + bad_input_rbm.allowed_rows(_rows)
+REGISTRY.update(bad_input_vae.registry())
+ALLOWED_ROWS += bad_input_vae.allowed_rows(_rows)
 ALLOWED: dict[tuple[str, str, str], str] = {(name, parameter, bad): reason
                                             for name, parameter, bads, reason in ALLOWED_ROWS for bad in bads}
 

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from sklearn.neural_network import BernoulliRBM as sklearn_rbm   # the independent implementation (test extra)
+from sklearn.neural_network import BernoulliRBM as sklearn_rbm   # the independent implementation
 from torch.utils.data import DataLoader
 
 from gancourse.data.binary import (binarise, binarised_set, binarised_test_set, bits_to_images, images_to_bits,

@@ -1,6 +1,7 @@
 """Measuring generated images: the shipped classifiers, the Fréchet distance in their feature space, the
 class accuracy of a conditional generator, the measures of a translation between two digit domains, and
-likelihoods (an RBM's exact and AIS log Z, a VAE's importance-weighted bound, Parzen windows)."""
+likelihoods (an RBM's exact and AIS log Z, a VAE's importance-weighted bound, Parzen windows), and whether samples
+copy the training images (memorisation)."""
 from gancourse.metrics.labels import class_accuracy
 from gancourse.metrics.classifier import (
     IMAGE_SHAPE,
@@ -38,6 +39,7 @@ from gancourse.metrics.likelihood import (
     pseudo_log_likelihood,
     rbm_log_likelihood,
 )
+from gancourse.metrics.memorisation import memorisation_report, nearest_neighbours
 
 __all__ = ["IMAGE_SHAPE", "PRETRAINED_DIR", "SmallClassifier", "accuracy", "class_accuracy", "classifier_features",
            "classifier_fid", "classifier_path", "evaluate_generator", "feature_statistics", "frechet_distance",
@@ -45,4 +47,5 @@ __all__ = ["IMAGE_SHAPE", "PRETRAINED_DIR", "SmallClassifier", "accuracy", "clas
            "content_kept", "cycle_error", "domain_reached", "load_translation_classifiers", "translation_fd",
            "translation_report",
            "AISResult", "ais_betas", "ais_log_partition", "choose_parzen_sigma", "exact_log_partition", "iwae_bound",
-           "parzen_log_likelihood", "pseudo_log_likelihood", "rbm_log_likelihood"]
+           "parzen_log_likelihood", "pseudo_log_likelihood", "rbm_log_likelihood",
+           "memorisation_report", "nearest_neighbours"]

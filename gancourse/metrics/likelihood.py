@@ -227,6 +227,20 @@ def pseudo_log_likelihood(rbm: BernoulliRBM, v: torch.Tensor, generator: torch.G
     return rbm.n_visible * F.logsigmoid(rbm.free_energy(flipped) - rbm.free_energy(v))
 
 
+def _binary_vae_images(vae: VAE, images: torch.Tensor) -> torch.Tensor:
+    """Check that ``vae`` is a VAE and ``images`` a non-empty batch of its image shape with every value -1 or 1 (the
+    VAE's Bernoulli likelihood is a probability only on binary pixels); returns ``images``."""
+    if not isinstance(vae, VAE):
+        raise TypeError(f"vae must be a gancourse.models.VAE, got {type(vae).__name__}")
+    _checks.images("images", images, vae.image_shape)
+    if images.shape[0] == 0:
+        raise ValueError("images is empty: expected at least one image")
+    if not ((images == -1) | (images == 1)).all():
+        raise ValueError("images must be binary (every value -1 or 1): the Bernoulli likelihood of the VAE is a "
+                         "probability only on binary pixels; use gancourse.data.binarise or binarised_test_set")
+    return images
+
+
 @torch.no_grad()
 def iwae_bound(vae: VAE, images: torch.Tensor, k: int, generator: torch.Generator | None = None,
                chunk: int = 256) -> float:
@@ -237,14 +251,7 @@ def iwae_bound(vae: VAE, images: torch.Tensor, k: int, generator: torch.Generato
     (x + 1) / 2 (as ``gancourse.losses.reconstruction_loss``), so log p(x | z) is a proper log-probability only on
     binary pixels. k = 1 is the ELBO with a one-sample KL (equal to it in expectation); the bound does not fall
     as k grows and tends to log p(x). Samples z from ``generator``, ``chunk`` of them per decoder call; eval mode."""
-    if not isinstance(vae, VAE):
-        raise TypeError(f"vae must be a gancourse.models.VAE, got {type(vae).__name__}")
-    _checks.images("images", images, vae.image_shape)
-    if images.shape[0] == 0:
-        raise ValueError("images is empty: expected at least one image")
-    if not ((images == -1) | (images == 1)).all():
-        raise ValueError("images must be binary (every value -1 or 1): the Bernoulli likelihood of the VAE is a "
-                         "probability only on binary pixels; use gancourse.data.binarise or binarised_test_set")
+    _binary_vae_images(vae, images)
     _checks.positive_int("k", k)
     _checks.rng("generator", generator)
     _checks.positive_int("chunk", chunk)
