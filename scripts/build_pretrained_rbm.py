@@ -30,7 +30,7 @@ from gancourse.metrics.likelihood import (ais_betas, ais_log_partition, exact_lo
                                           pseudo_log_likelihood, rbm_log_likelihood)
 from gancourse.models.rbm import BernoulliRBM  # noqa: E402
 from gancourse.training.rbm import load_rbm, save_rbm, train_rbm  # noqa: E402
-from pretrained_common import MAX_BYTES, load_average, prepare  # noqa: E402
+from pretrained_common import check_size, command_line, load_average, prepare  # noqa: E402
 
 PAPER_NATS = {(25, 1): -143.0}     # "about -143": Salakhutdinov & Murray 2008, CD1(25), as issue 9 cites it
 
@@ -109,9 +109,7 @@ def main() -> None:
     paper = PAPER_NATS.get((args.hidden, args.k)) if not args.persistent else None
     method = f"{'PCD' if args.persistent else 'CD'}-{args.k}"
     info = {
-        "built_by": "python scripts/build_pretrained_rbm.py " + " ".join(
-            a for a, before in zip(sys.argv[1:], ["", *sys.argv[1:]])
-            if a not in ("--out", "--no-progress", "--note") and before not in ("--out", "--note")),
+        "built_by": command_line("build_pretrained_rbm.py"),
         "model": {"n_visible": 784, "n_hidden": args.hidden},
         "training": {"method": method, "epochs": args.epochs, "steps": steps, "batch_size": args.batch_size,
                      "lr": args.lr, "momentum": "0.5 for 5 epochs, then 0.9", "weight_decay": args.weight_decay,
@@ -159,8 +157,7 @@ def main() -> None:
                f"[{'-inf' if not math.isfinite(low) else f'{low:.2f}'}, {high:.2f}]: the importance weights are heavy-tailed (standard deviation of the log-weights "
                f"{ais.log_weights.std().item():.1f}), so the empirical spread understates the error."))
     save_rbm(path, rbm, info)
-    if path.stat().st_size > MAX_BYTES:
-        raise SystemExit(f"{path} is {path.stat().st_size / 2**20:.2f} MiB, over the 2 MiB limit")
+    check_size(path, "use fewer hidden units")
     print(path.with_suffix(".json").read_text())
 
 

@@ -29,7 +29,7 @@ from gancourse.data.binary import TEST_SEED, binarised_set, binarised_test_set  
 from gancourse.metrics.likelihood import iwae_bound  # noqa: E402
 from gancourse.models.vae import VAE  # noqa: E402
 from gancourse.training.vae import elbo, load_vae, save_vae, train_vae  # noqa: E402
-from pretrained_common import MAX_BYTES, load_average, prepare  # noqa: E402
+from pretrained_common import MAX_BYTES, check_size, command_line, load_average, prepare  # noqa: E402, F401 (MAX_BYTES: the limit, for tests)
 
 PAPER = {"k": 5000, "test_nats": (-87.0, -85.0)}   # Burda et al. 2016, 1-layer VAE/IWAE, 60,000 dynamically binarised
 ELBO_BATCH = 500                                    # the batch size of elbo(): part of how its draws are ordered
@@ -98,9 +98,7 @@ def main() -> None:
                                                    + [(b["nats"], f"iwae k={b['k']}") for b in split["iwae"]])
     window = max(1, len(loader))
     info = {
-        "built_by": "python scripts/build_pretrained_vae.py " + " ".join(
-            a for a, before in zip(sys.argv[1:], ["", *sys.argv[1:]])
-            if a not in ("--out", "--no-progress", "--note") and before not in ("--out", "--note")),
+        "built_by": command_line("build_pretrained_vae.py"),
         "model": {"latent_dim": args.latent_dim, "hidden_dim": args.hidden_dim, "image_shape": [1, 28, 28],
                   "parameters": sum(p.numel() for p in vae.parameters())},
         "training": {"objective": "negative ELBO, one reparameterised sample per image", "optimizer": "Adam",
@@ -145,9 +143,7 @@ def main() -> None:
     if args.note:
         info["notes"] += " " + args.note
     save_vae(path, vae, info)
-    if path.stat().st_size > MAX_BYTES:
-        raise SystemExit(f"{path} is {path.stat().st_size / 2**20:.2f} MiB, over the 2 MiB limit: use --hidden-dim "
-                         "smaller")
+    check_size(path, "use a smaller --hidden-dim")
     print(path.with_suffix(".json").read_text())
 
 

@@ -1,10 +1,11 @@
-"""What the two checkpoint builders (``build_pretrained.py``, ``build_pretrained_cgan.py``) share: the command-line
-options, float16 storage and the size limit of a shipped checkpoint."""
+"""What the checkpoint builders (``build_pretrained*.py``) share: the command-line options, the recorded command
+line, float16 storage and the size limit of a shipped checkpoint."""
 from __future__ import annotations
 
 import argparse
 import copy
 import os
+import sys
 from pathlib import Path
 
 import torch
@@ -46,7 +47,16 @@ def save_half(path: Path, G: torch.nn.Module, D: torch.nn.Module, history, info:
     save_checkpoint(path, copy.deepcopy(G).cpu().half(), copy.deepcopy(D).cpu().half(), history=history, config=info)
 
 
-def check_size(path: Path) -> None:
+def check_size(path: Path, hint: str = "use smaller widths") -> None:
     """Stop with a clear message if the checkpoint at ``path`` is over the 2 MiB limit."""
     if path.stat().st_size > MAX_BYTES:
-        raise SystemExit(f"{path} is {path.stat().st_size / 2**20:.2f} MiB, over the 2 MiB limit: use smaller widths")
+        raise SystemExit(f"{path} is {path.stat().st_size / 2**20:.2f} MiB, over the 2 MiB limit: {hint}")
+
+
+def command_line(script: str) -> str:
+    """``python scripts/<script>`` with this run's arguments, less ``--out``, ``--no-progress`` and ``--note`` (with
+    their values): the ``built_by`` of a builder's JSON."""
+    args = sys.argv[1:]
+    return f"python scripts/{script} " + " ".join(
+        a for a, before in zip(args, ["", *args])
+        if a not in ("--out", "--no-progress", "--note") and before not in ("--out", "--note"))
