@@ -13,6 +13,11 @@ CycleGAN (notebook 05) uses least-squares adversarial losses on D's raw outputs 
 ``lsgan_generator_loss``) and two L1 terms, ``cycle_consistency_loss`` and ``identity_loss``;
 ``gancourse.training.cyclegan.cyclegan_generator_objective`` weighs and adds them.
 
+StarGAN (notebook 06) adds ``domain_classification_loss`` (its discriminator's attribute head, on real images for
+D and on translated ones for G), ``reconstruction_l1`` (G(G(x, c), c′) against x) and the WGAN-GP critic terms
+``wasserstein_critic_loss``, ``wasserstein_generator_loss`` and ``gradient_penalty``;
+``gancourse.training.stargan`` weighs and adds them.
+
 The VAE's objective (notebooks 01 and 07) has two terms, ``reconstruction_loss`` (Bernoulli pixels) and
 ``kl_to_standard_normal``; ``gancourse.training.vae.vae_loss`` adds them.
 
@@ -133,3 +138,70 @@ def identity_loss(y: torch.Tensor, G_y: torch.Tensor, x: torch.Tensor, F_x: torc
     _same_shape(("y", "G_y"), y, G_y, "of images")
     _same_shape(("x", "F_x"), x, F_x, "of images")
     return (G_y - y).abs().mean() + (F_x - x).abs().mean()
+
+
+def domain_classification_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """StarGAN's domain classification loss: binary cross-entropy of each attribute logit against its 0/1 target,
+    **summed over the attributes** and averaged over the batch (the authors' ``binary_cross_entropy_with_logits(
+    ..., reduction='sum') / B``). logits, target: (B, n) alike. Scalar tensor >= 0."""
+    _same_shape(("logits", "target"), logits, target, "of attribute logits (B, n)")
+    if logits.ndim != 2:
+        raise ValueError(f"logits must have shape (B, n): one logit per attribute, got {tuple(logits.shape)}")
+    target = target.to(logits.dtype)
+    return F.binary_cross_entropy_with_logits(logits, target, reduction="sum") / logits.shape[0]
+
+
+def reconstruction_l1(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
+    """``mean |x_rec - x|`` over pixels and images: StarGAN's reconstruction loss, with x_rec = G(G(x, c), c′) and
+    c′ the original label (CycleGAN's cycle loss in one direction). x, x_rec: (B, C, H, W) alike. Scalar >= 0."""
+    _same_shape(("x", "x_rec"), x, x_rec, "of images")
+    return (x_rec - x).abs().mean()
+
+
+def wasserstein_critic_loss(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    """The WGAN critic's loss ``mean D(G(x)) - mean D(x)`` on raw scores (no sigmoid), any shape (B, ...) each:
+    the critic lowers it by scoring real images higher than generated ones. Add ``gradient_penalty``."""
+    for name, value in (("real_out", real_out), ("fake_out", fake_out)):
+        _checks.tensor(name, value)
+        if value.ndim == 0 or value.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty batch of critic scores, got shape {tuple(value.shape)}")
+    return fake_out.mean() - real_out.mean()
+
+
+def wasserstein_generator_loss(fake_out: torch.Tensor) -> torch.Tensor:
+    """The WGAN generator's loss ``-mean D(G(x))``: raise the critic's score of what it makes."""
+    _checks.tensor("fake_out", fake_out)
+    if fake_out.ndim == 0 or fake_out.shape[0] == 0:
+        raise ValueError(f"fake_out must be a non-empty batch of critic scores, got shape {tuple(fake_out.shape)}")
+    return -fake_out.mean()
+
+
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
+                     generator: torch.Generator | None = None, alpha: torch.Tensor | None = None) -> torch.Tensor:
+    """WGAN-GP's penalty (Gulrajani et al., 2017): ``mean (‖∇x̂ critic(x̂)‖₂ - 1)²`` at x̂ = α·real + (1 - α)·fake,
+    one α ~ U(0, 1) per image drawn from ``generator`` (or given: ``alpha`` of shape (B,)); the gradient's norm
+    is taken over each image's pixels.
+    ``critic(x)`` may return a tensor or a tuple whose first item is the score (StarGAN's D returns (src, cls)).
+    The graph is kept (``create_graph=True``) so that the penalty can be minimised. Scalar tensor >= 0."""
+    if not callable(critic):
+        raise TypeError(f"critic must be a module or function of images, got {type(critic).__name__}")
+    _same_shape(("real", "fake"), real, fake, "of images")
+    _checks.rng("generator", generator)
+    if alpha is None:
+        alpha = torch.rand(real.shape[0], generator=generator)
+    _checks.tensor("alpha", alpha, ndim=1)
+    if alpha.shape[0] != real.shape[0]:
+        raise ValueError(f"alpha must hold one mixing weight per image, shape ({real.shape[0]},), "
+                         f"got {tuple(alpha.shape)}")
+    alpha = alpha.to(real).reshape(-1, *([1] * (real.ndim - 1)))
+    mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    score = critic(mixed)
+    score = score[0] if isinstance(score, (tuple, list)) and len(score) > 0 else score
+    if not isinstance(score, torch.Tensor):
+        raise TypeError(f"critic(x) must return a tensor of scores, or a tuple whose first item is one, "
+                        f"got {type(score).__name__}")
+    if not score.requires_grad:
+        raise ValueError("critic(x)'s score must depend differentiably on x (is the critic run under "
+                         "torch.no_grad(), or does it detach its input?)")
+    grad, = torch.autograd.grad(score.sum(), mixed, create_graph=True)
+    return (grad.flatten(1).norm(2, dim=1) - 1).pow(2).mean()

@@ -32,7 +32,7 @@ from gancourse.metrics.translation import load_translation_classifiers, translat
 from gancourse.models.cyclegan import CycleGANConfig, load_pretrained, pretrained_path  # noqa: E402
 from gancourse.training.checkpoints import write_states  # noqa: E402
 from gancourse.training.cyclegan import train_cyclegan  # noqa: E402
-from pretrained_common import check_size, load_average, prepare  # noqa: E402
+from pretrained_common import check_size, config_changes, load_average, prepare, spelled  # noqa: E402
 
 N_FIXED = 8                   # test images of each domain translated at every sample point (the picture)
 
@@ -109,7 +109,7 @@ def build(config: CycleGANConfig, out: Path, baseline_steps: int, device=None, p
                      f"{config.n_blocks} --d-width {config.d_width} --d-layers {config.d_layers} --lambda-cycle "
                      f"{config.lambda_cycle} --lambda-identity {config.lambda_identity} --lr {config.lr} "
                      f"--seed {config.seed} --baseline-steps {baseline_steps}"
-                     + "".join(" --compare " + _spelled(c, ",") for c in compare)),
+                     + "".join(" --compare " + spelled(c, ",") for c in compare)),
     }
     path = out / pretrained_path().name
     save_generators(path, G, F, info)
@@ -135,7 +135,7 @@ def build(config: CycleGANConfig, out: Path, baseline_steps: int, device=None, p
                               decay_steps=min(config.decay_steps, baseline_steps))
         info["baselines"]["lambda_0"] = variant(base_config, "lambda = 0", "CycleGAN, lambda = 0")
     for changes in compare:                     # the same recipe with a few settings changed, for as many steps
-        name = "compare " + _spelled(changes, ", ")
+        name = "compare " + spelled(changes, ", ")
         info["baselines"][name] = {**variant(replace(config, **changes), name, name), "changed": changes}
     info["build_seconds"] = round(time.perf_counter() - build_start, 1)
     info["load_average_at_end"] = load_average()
@@ -144,22 +144,6 @@ def build(config: CycleGANConfig, out: Path, baseline_steps: int, device=None, p
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB) after {history.seconds:.0f} s of training, "
           f"{info['build_seconds']:.0f} s in all", flush=True)
     return info
-
-
-def _spelled(changes: dict, sep: str) -> str:
-    return sep.join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in changes.items())
-
-
-def _changes(text: str) -> dict:
-    """'lambda_cycle=10,lambda_identity=0.5' → {'lambda_cycle': 10.0, 'lambda_identity': 0.5} (numbers of CycleGANConfig)."""
-    changes = {}
-    for item in text.split(","):
-        key, _, value = item.partition("=")
-        if key not in CycleGANConfig.__dataclass_fields__ or not value:
-            raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME a CycleGANConfig field, got {item!r}")
-        kind = type(getattr(CycleGANConfig(), key))
-        changes[key] = kind(float(value)) if kind in (int, float) else value
-    return changes
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -179,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lambda-identity", type=float, default=defaults.lambda_identity,
                         help="identity weight as a fraction of λ (the paper's 0.5 gives 0.5·λ)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--compare", type=_changes, action="append", default=[], metavar="NAME=VALUE[,...]",
+    parser.add_argument("--compare", type=config_changes(CycleGANConfig), action="append", default=[], metavar="NAME=VALUE[,...]",
                         help="also train the recipe with these CycleGANConfig numbers changed (e.g. "
                              "lambda_cycle=10,lambda_identity=0.5), as many steps, and record it among the baselines")
     parser.add_argument("--monitor", type=int, default=300, help="test images per domain measured during training")

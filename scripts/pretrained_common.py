@@ -1,5 +1,5 @@
-"""What the checkpoint builders (``build_pretrained*.py``) share: the command-line options, the recorded command
-line, float16 storage and the size limit of a shipped checkpoint."""
+"""What the checkpoint builders (``build_pretrained*.py``) share: the command-line options (``--compare`` too), the
+recorded command line, float16 storage and the size limit of a shipped checkpoint."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,7 @@ import copy
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -60,3 +61,35 @@ def command_line(script: str) -> str:
     return f"python scripts/{script} " + " ".join(
         a for a, before in zip(args, ["", *args])
         if a not in ("--out", "--no-progress", "--note") and before not in ("--out", "--note"))
+
+def spelled(changes: dict, sep: str) -> str:
+    """{'lambda_cycle': 10.0, 'adversarial': 'bce'} → 'lambda_cycle=10<sep>adversarial=bce' (a --compare's name)."""
+    return sep.join(f"{k}={v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else f"{k}={v}"
+                    for k, v in changes.items())
+
+
+def config_changes(config_class) -> Callable[[str], dict]:
+    """The argparse type of ``--compare``: 'lambda_cycle=10,adversarial=bce' → {'lambda_cycle': 10.0,
+    'adversarial': 'bce'}, each NAME a field of the dataclass ``config_class``, each value of that field's type."""
+    defaults = config_class()
+
+    def parse(text: str) -> dict:
+        changes = {}
+        for item in text.split(","):
+            key, _, value = item.partition("=")
+            if key not in config_class.__dataclass_fields__ or not value:
+                raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME a {config_class.__name__} field, "
+                                                 f"got {item!r}")
+            kind = type(getattr(defaults, key))
+            if kind is bool:
+                if value.lower() not in ("true", "false", "1", "0"):
+                    raise argparse.ArgumentTypeError(f"{key} takes true or false, got {value!r}")
+                changes[key] = value.lower() in ("true", "1")
+            else:
+                try:
+                    changes[key] = kind(float(value)) if kind in (int, float) else value
+                except ValueError:
+                    raise argparse.ArgumentTypeError(f"{key} takes a number, got {value!r}") from None
+        return changes
+
+    return parse

@@ -141,12 +141,16 @@ def attribute_dataset(name: str = "mnist", train: bool = True, exclude=HELD_OUT,
 
 
 def attribute_loader(name: str = "mnist", batch_size: int = 64, exclude=HELD_OUT, seed: int = 0,
-                     limit: int | None = None) -> DataLoader:
+                     limit: int | None = None, with_digits: bool = True) -> DataLoader:
     """A shuffled ``DataLoader`` over ``attribute_dataset(name, train=True, ...)`` yielding (images (B, 1, 28, 28),
-    rows (B, 13)); the last incomplete batch is dropped and ``seed`` fixes the order."""
+    rows (B, 13)), or with ``with_digits=False`` (images, attributes (B, 3)): the labels StarGAN's domains are made
+    of (notebook 06). The last incomplete batch is dropped and ``seed`` fixes the order."""
     _checks.positive_int("batch_size", batch_size)
+    _checks.boolean("with_digits", with_digits)
     data = attribute_dataset(name, train=True, exclude=exclude, seed=seed, limit=limit)
     if batch_size > len(data):
         raise ValueError(f"batch_size={batch_size} is larger than the data set ({len(data)} images)")
+    if not with_digits:
+        data = TensorDataset(data.images, data.attributes)
     return DataLoader(data, batch_size=batch_size, shuffle=True, drop_last=True,
                       generator=torch.Generator().manual_seed(seed))

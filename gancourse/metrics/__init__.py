@@ -40,6 +40,7 @@ from gancourse.metrics.likelihood import (
     rbm_log_likelihood,
 )
 from gancourse.metrics.memorisation import memorisation_report, nearest_neighbours
+from gancourse.metrics.stargan import stargan_report, translate
 
 __all__ = ["IMAGE_SHAPE", "PRETRAINED_DIR", "SmallClassifier", "accuracy", "class_accuracy", "classifier_features",
            "classifier_fid", "classifier_path", "evaluate_generator", "feature_statistics", "frechet_distance",
@@ -48,4 +49,4 @@ __all__ = ["IMAGE_SHAPE", "PRETRAINED_DIR", "SmallClassifier", "accuracy", "clas
            "translation_report",
            "AISResult", "ais_betas", "ais_log_partition", "choose_parzen_sigma", "exact_log_partition", "iwae_bound",
            "parzen_log_likelihood", "pseudo_log_likelihood", "rbm_log_likelihood",
-           "memorisation_report", "nearest_neighbours"]
+           "memorisation_report", "nearest_neighbours", "stargan_report", "translate"]

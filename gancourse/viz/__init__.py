@@ -1,6 +1,6 @@
 """Pictures and ipywidgets explorers: ``plots`` (sample grids, training curves, class counts and accuracy,
 interpolations), ``minmax_explorer`` (the 1-D min-max game of notebook 02), ``class_explorer`` (a conditional
-generator's classes and latent space), ``attributes`` and ``translation`` (notebooks 04 and 05's pictures)."""
+generator's classes and latent space), ``attributes``, ``translation`` and ``stargan`` (notebooks 04, 05 and 06's pictures)."""
 from gancourse.viz.plots import (
     grid_image,
     plot_class_accuracy,
