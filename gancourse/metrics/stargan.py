@@ -24,12 +24,8 @@ from torch import nn
 from gancourse import _checks
 from gancourse.data.attributes import ALL_COMBINATIONS, ATTRIBUTES, _bits, apply_attributes, combination_name
 from gancourse.metrics.attributes import judge
+from gancourse.metrics.translation import _device_of
 from gancourse.sampling import evaluating
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    parameter = next(model.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
 
 
 @torch.no_grad()
@@ -84,7 +80,7 @@ def stargan_report(G: nn.Module, classifier: nn.Module, images: torch.Tensor, di
                          f"{digits.shape[0]} digits and {plain.shape[0]} plain images")
     sources = _bits("sources", sources, rows=n)
     targets = _bits("targets", targets)
-    overall, per_target = {"translations": 0}, {}
+    per_target = {}
     pieces = {key: [] for key in ("digits", "seen_digits", "targets", "sources", "seen", "ceiling")}
     rec_sum = exact_sum = 0.0
     for c in targets:
