@@ -9,6 +9,10 @@ With D(x) = sigmoid(l) for a logit l:
 * generator, non-saturating form (maximise log D(G(z))):
   ``L_G = -mean log D(G(z)) = mean softplus(-l_fake)``
 
+The hinge loss (Lim & Ye, 2017; Miyato et al., 2018, with spectral normalisation), notebook 03's measured
+extension, also works on logits: ``hinge_discriminator_loss`` = mean max(0, 1 - l_real) + mean max(0, 1 + l_fake),
+``hinge_generator_loss`` = -mean l_fake.
+
 CycleGAN (notebook 05) uses least-squares adversarial losses on D's raw outputs (``lsgan_discriminator_loss``,
 ``lsgan_generator_loss``) and two L1 terms, ``cycle_consistency_loss`` and ``identity_loss``;
 ``gancourse.training.cyclegan.cyclegan_generator_objective`` weighs and adds them.
@@ -65,6 +69,21 @@ def generator_loss(fake_logits: torch.Tensor, non_saturating: bool = True) -> to
     if _checks.boolean("non_saturating", non_saturating):
         return _bce(fake, 1.0)
     return -_bce(fake, 0.0)
+
+
+def hinge_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """The hinge discriminator loss: ``mean max(0, 1 - real_logits) + mean max(0, 1 + fake_logits)``.
+
+    D is asked for a margin: real logits at least +1 and generated ones at most -1; beyond the margin a sample
+    adds nothing to the loss (where BCE keeps pushing). Shapes as for ``discriminator_loss``. Scalar tensor >= 0.
+    """
+    real, fake = _checks.logits("real_logits", real_logits), _checks.logits("fake_logits", fake_logits)
+    return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+
+
+def hinge_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The hinge generator loss: ``-mean fake_logits`` (raise D's score of the fakes; no margin, no saturation)."""
+    return -_checks.logits("fake_logits", fake_logits).mean()
 
 
 # ---- the two terms of the VAE objective (the negative ELBO), in nats per image ----

@@ -1,19 +1,24 @@
 """Train the DCGAN checkpoints that gancourse ships, measure them, and record how they were built.
 
-    python scripts/build_pretrained.py mnist fashion_mnist [--steps 3000] [--threads 2] [--out gancourse/pretrained]
+    python scripts/build_pretrained.py mnist fashion_mnist [--steps 3000] [--set loss=hinge,spectral_norm=true,...]
+        [--compare ema=0 ...] [--threads 2] [--out gancourse/pretrained]
 
-For each data set, writes ``dcgan_<name>.pt`` (generator and discriminator weights plus the training history,
-via ``gancourse.training.save_checkpoint``) and ``dcgan_<name>.json`` beside it: the ``DCGANConfig`` used, the
-data source, training seconds and images/s, and the measured classifier-FID against held-out test images, the
-real-vs-real floor and the class coverage of the samples (``gancourse.metrics.evaluate_generator``). The
-measurements are taken on the checkpoint as written and read back, so they describe exactly what ships.
-Notebook 03 loads these files so that a CPU user can skip the long run. Deterministic for a seed on the CPU.
+For each data set, writes ``dcgan_<name>.pt`` (the generator that samples come from, and the discriminator, plus
+the training history, via ``gancourse.training.save_checkpoint``) and ``dcgan_<name>.json`` beside it: the
+``DCGANConfig`` used (``--set`` changes its fields: notebook 03's measured extensions), the data source, training
+seconds and images/s, and the measured classifier-FID against held-out test images, the real-vs-real floor and the
+class spread of the samples (``gancourse.metrics.evaluate_generator``). The measurements are taken on the
+checkpoint as written and read back, so they describe exactly what ships. Each ``--compare`` trains the same recipe
+with a few fields changed (e.g. ``loss=bce,spectral_norm=false``: without the hinge loss and spectral
+normalisation) and records its measurements under ``ablation``: notebook 03's table. Notebook 03 loads these files
+so that a CPU user can skip the long run. Deterministic for a seed on the CPU.
 """
 from __future__ import annotations
 
 import platform
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -25,8 +30,10 @@ from gancourse.metrics import (classifier_features, evaluate_generator, feature_
                                load_classifier, sample_report)
 from gancourse.models.dcgan import PRETRAINED_DIR, DCGANConfig, load_pretrained  # noqa: E402
 from gancourse.sampling import sample_images  # noqa: E402
-from gancourse.training import train_gan  # noqa: E402
-from pretrained_common import build_parser, check_size, prepare, save_half  # noqa: E402
+from gancourse.training import GAN, train  # noqa: E402
+from gancourse.training.gan import networks_callbacks  # noqa: E402
+from pretrained_common import (build_parser, check_size, command_line, config_changes, load_average,  # noqa: E402
+                               prepare, save_half, spelled)
 
 
 def fid_tracker(name: str, n: int, seed: int = 123):
@@ -40,48 +47,73 @@ def fid_tracker(name: str, n: int, seed: int = 123):
         fake = sample_images(G, n, seed=seed)
         report = sample_report(classifier, fake)
         fid = frechet_distance(*feature_statistics(classifier_features(fake, classifier)), *reference)
+        shares = [count / report["n"] for count in report["class_counts"]]
         curve.append({"step": step, "fid": round(fid, 2), "classes_covered": report["classes_covered"],
-                      "confident_share": round(report["confident_share"], 3)})
-        print(f"  step {step}: classifier-FID {fid:.1f}, {report['classes_covered']} classes, "
-              f"{report['confident_share']:.0%} confident", flush=True)
+                      "confident_share": round(report["confident_share"], 3),
+                      "smallest_class_share": round(min(shares), 3), "largest_class_share": round(max(shares), 3)})
+        print(f"  step {step}: classifier-FID {fid:.1f}, {report['confident_share']:.0%} confident, classes "
+              f"{min(shares):.1%} to {max(shares):.1%}", flush=True)
 
     return callback, curve
 
 
-def build(name: str, config: DCGANConfig, out: Path, device=None, progress: bool = True, n_eval: int = 1000) -> dict:
-    """Train one DCGAN on ``name`` with ``config``, write it to ``out``, measure it; returns the JSON written."""
-    name = canonical_name(name)
-    device = get_device(device)
+def train_one(name: str, config: DCGANConfig, device, progress: bool, callbacks=(), desc: str = "DCGAN"):
+    """Train ``config`` on ``name``; returns (the generator samples come from, D, history)."""
     seed_everything(config.seed)
-    build_start = time.perf_counter()
     G, D = config.models()
     loader = load_images(name, train=True, batch_size=config.batch_size, seed=config.seed)
+    family = GAN(G, D, **config.training())
+    history = train(family, loader, steps=config.steps, device=device, seed=config.seed,
+                    sample_every=max(1, config.steps // 10), progress=progress, desc=desc,
+                    callbacks=networks_callbacks(callbacks))
+    return family.sampler, D, history
+
+
+def build(name: str, config: DCGANConfig, out: Path, device=None, progress: bool = True, n_eval: int = 1000,
+          compare: tuple[dict, ...] = ()) -> dict:
+    """Train one DCGAN on ``name`` with ``config``, write it to ``out``, measure it and each ``compare`` variant;
+    returns the JSON written."""
+    name = canonical_name(name)
+    device = get_device(device)
+    build_start = time.perf_counter()
     track, curve = fid_tracker(name, n_eval)
-    history = train_gan(G, D, loader, steps=config.steps, lr=config.lr, betas=(config.beta1, 0.999), device=device,
-                        seed=config.seed, sample_every=max(1, config.steps // 10), progress=progress,
-                        desc=f"DCGAN {name}", callbacks=[track])
+    load_before = load_average()
+    G, D, history = train_one(name, config, device, progress, [track], f"DCGAN {name}")
     seconds = history.seconds                     # training only: the loop leaves out sample points and callbacks
     info = {
         "data_set": name,
-        "data_source": loader.dataset.source,
-        "train_images": len(loader.dataset),
+        "data_source": load_images(name, train=True).source,
+        "train_images": len(load_images(name, train=True)),
         "config": config.to_dict(),
+        "parameters": {"G": sum(p.numel() for p in G.parameters()), "D": sum(p.numel() for p in D.parameters())},
         "train_seconds": round(seconds, 1),
         "images_per_second": round(history.images_seen / seconds, 1),
         "device": str(device),
         "torch_threads": torch.get_num_threads(),
         "machine": f"{platform.machine()}, {torch.get_num_threads()} torch thread(s), torch {torch.__version__}",
+        "load_average_before_training": load_before,
+        "load_average_after_training": load_average(),
         "final_D_real": round(history.D_real[-1], 3),
         "final_D_fake": round(history.D_fake[-1], 3),
         "fid_during_training": curve,
         "stored_dtype": "float16",
-        "built_by": f"python scripts/build_pretrained.py {name} --steps {config.steps}",
+        "built_by": command_line("build_pretrained.py"),
     }
     path = out / f"dcgan_{name}.pt"
     save_half(path, G, D, history, info)
     G_loaded, _, _ = load_pretrained(name, path=path)                 # measure exactly what ships
     info["evaluation"] = evaluate_generator(G_loaded, name, n=n_eval)
+    info["ablation"] = {}
+    for changes in compare:                                          # the same recipe with a few fields changed
+        other = replace(config, **changes)
+        label = spelled(changes, ", ")
+        G1, _, history1 = train_one(name, other, device, progress, desc=f"{name}: {label}")
+        measured = evaluate_generator(G1, name, n=n_eval)
+        print(f"{label}: {measured}", flush=True)
+        info["ablation"][label] = {"changed": changes, "config": other.to_dict(),
+                                   "train_seconds": round(history1.seconds, 1), "evaluation": measured}
     info["build_seconds"] = round(time.perf_counter() - build_start, 1)
+    info["load_average_at_end"] = load_average()
     save_half(path, G, D, history, info)   # the same file, now with the measurements
     check_size(path)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB) in {seconds:.0f} s: {info['evaluation']}", flush=True)
@@ -91,11 +123,19 @@ def build(name: str, config: DCGANConfig, out: Path, device=None, progress: bool
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser(__doc__, ["mnist", "fashion_mnist"], DCGANConfig.steps, DCGANConfig.seed, PRETRAINED_DIR)
     parser.add_argument("--eval-samples", type=int, default=1000)
+    parser.add_argument("--set", type=config_changes(DCGANConfig), action="append", default=[],
+                        metavar="NAME=VALUE[,...]", help="DCGANConfig fields of the shipped recipe (default: 2016's)")
+    parser.add_argument("--compare", type=config_changes(DCGANConfig), action="append", default=[],
+                        metavar="NAME=VALUE[,...]",
+                        help="also train the recipe with these DCGANConfig fields changed and record it")
     args = parser.parse_args(argv)
     out = prepare(args)
+    config = DCGANConfig(steps=args.steps, seed=args.seed)
+    for changes in args.set:
+        config = replace(config, **changes)
     for name in args.names:
-        build(name, DCGANConfig(steps=args.steps, seed=args.seed), out, device=args.device,
-              progress=not args.no_progress, n_eval=args.eval_samples)
+        build(name, config, out, device=args.device, progress=not args.no_progress, n_eval=args.eval_samples,
+              compare=tuple(args.compare))
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ def spelled(changes: dict, sep: str) -> str:
 
 def config_changes(config_class) -> Callable[[str], dict]:
     """The argparse type of ``--compare``: 'lambda_cycle=10,adversarial=bce' → {'lambda_cycle': 10.0,
-    'adversarial': 'bce'}, each NAME a field of the dataclass ``config_class``, each value of that field's type."""
+    'adversarial': 'bce'}, each NAME a field of the dataclass ``config_class``, each value of that field's type
+    (a number, or ``none``, for a field whose default is None)."""
     defaults = config_class()
 
     def parse(text: str) -> dict:
@@ -80,8 +81,11 @@ def config_changes(config_class) -> Callable[[str], dict]:
             if key not in config_class.__dataclass_fields__ or not value:
                 raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME a {config_class.__name__} field, "
                                                  f"got {item!r}")
-            kind = type(getattr(defaults, key))
-            if kind is bool:
+            default = getattr(defaults, key)
+            kind = float if default is None else type(default)       # a field whose default is None takes a number
+            if default is None and value.lower() == "none":
+                changes[key] = None
+            elif kind is bool:
                 if value.lower() not in ("true", "false", "1", "0"):
                     raise argparse.ArgumentTypeError(f"{key} takes true or false, got {value!r}")
                 changes[key] = value.lower() in ("true", "1")

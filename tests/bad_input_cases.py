@@ -264,6 +264,9 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "gancourse.losses.discriminator_loss": lambda: (losses.discriminator_loss, dict(
             real_logits=_seeded(3), fake_logits=_seeded(3, seed=1))),
         "gancourse.losses.generator_loss": lambda: (losses.generator_loss, dict(fake_logits=_seeded(3))),
+        "gancourse.losses.hinge_discriminator_loss": lambda: (losses.hinge_discriminator_loss, dict(
+            real_logits=_seeded(3), fake_logits=_seeded(3, seed=1))),
+        "gancourse.losses.hinge_generator_loss": lambda: (losses.hinge_generator_loss, dict(fake_logits=_seeded(3))),
         # metrics
         "gancourse.metrics.classifier.SmallClassifier": lambda: (clf.SmallClassifier, dict(n_classes=10)),
         "gancourse.metrics.classifier.SmallClassifier.features": lambda: (classifier().features, dict(x=images(2))),
@@ -323,8 +326,10 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "gancourse.models.conditional.one_hot": lambda: (mc.one_hot, dict(labels=two(), n_classes=3)),
         "gancourse.models.conditional.pretrained_path": lambda: (mc.pretrained_path, dict(name="mnist")),
         # models.dcgan
-        "gancourse.models.dcgan.DCGANConfig": lambda: (dcgan.DCGANConfig, {}),
-        "gancourse.models.dcgan.DCGANDiscriminator": lambda: (dcgan.DCGANDiscriminator, dict(ndf=4)),
+        "gancourse.models.dcgan.DCGANConfig": lambda: (dcgan.DCGANConfig, dict(
+            loss="hinge", spectral_norm=True, lr_D=4e-4, beta2=0.9, ema=0.999)),
+        "gancourse.models.dcgan.DCGANDiscriminator": lambda: (dcgan.DCGANDiscriminator, dict(ndf=4,
+                                                                                            spectral_norm=True)),
         "gancourse.models.dcgan.DCGANDiscriminator.forward": lambda: (dc_D(), dict(x=images(2))),
         "gancourse.models.dcgan.DCGANGenerator": lambda: (dcgan.DCGANGenerator, dict(latent_dim=4, ngf=4)),
         "gancourse.models.dcgan.DCGANGenerator.forward": lambda: (dc_G(), dict(z=z())),
@@ -336,7 +341,7 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "gancourse.models.dcgan.pretrained_path": lambda: (dcgan.pretrained_path, dict(name="mnist")),
         "gancourse.models.dcgan.up_block": lambda: (dcgan.up_block, dict(in_channels=2, out_channels=3)),
         # models.mlp
-        "gancourse.models.mlp.MLPDiscriminator": lambda: (mlp.MLPDiscriminator, dict(hidden_dim=8)),
+        "gancourse.models.mlp.MLPDiscriminator": lambda: (mlp.MLPDiscriminator, dict(hidden_dim=8, spectral_norm=True)),
         "gancourse.models.mlp.MLPDiscriminator.forward": lambda: (mlp_D(), dict(x=images(2))),
         "gancourse.models.mlp.MLPGenerator": lambda: (mlp.MLPGenerator, dict(latent_dim=4, hidden_dim=8)),
         "gancourse.models.mlp.MLPGenerator.forward": lambda: (mlp_G(), dict(z=z())),
@@ -429,7 +434,8 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             D=mtoy.Discriminator1D(4), p_data=toy.Gaussian(0.0, 1.0), G=mtoy.Generator1D(1, 4), steps=2,
             batch_size=8, device="cpu")),
         # training.gan
-        "gancourse.training.gan.GAN": lambda: (gan.GAN, dict(generator=mlp_G(), discriminator=mlp_D(), n_samples=2)),
+        "gancourse.training.gan.GAN": lambda: (gan.GAN, dict(generator=mlp_G(), discriminator=mlp_D(), n_samples=2,
+                                                             loss="hinge", lr_D=1e-3, ema=0.9)),
         "gancourse.training.gan.GAN.measure": lambda: (_gan().measure, dict(batch=images(2))),
         "gancourse.training.gan.GAN.noise": lambda: (_gan().noise, dict(batch_size=2, rng=_rng())),
         "gancourse.training.gan.GAN.setup": lambda: (_gan().setup, dict(device=torch.device("cpu"), rng=_rng())),
@@ -439,12 +445,13 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "gancourse.training.gan.d_step": lambda: (gan.d_step, _gan_step_args("d")),
         "gancourse.training.gan.g_step": lambda: (gan.g_step, _gan_step_args("g")),
         "gancourse.training.gan.images_of": lambda: (gan.images_of, dict(batch=images(2))),
+        "gancourse.training.gan.weight_average": lambda: (gan.weight_average, dict(generator=mlp_G(), decay=0.9)),
         "gancourse.training.gan.frozen": lambda: (lambda module: gan.frozen(module).__enter__(), dict(module=mlp_G())),
         "gancourse.training.gan.networks_callbacks": lambda: (gan.networks_callbacks, dict(
             callbacks=[lambda step, history, G, D: None])),
         "gancourse.training.gan.train_gan": lambda: (gan.train_gan, dict(
             generator=mlp_G(), discriminator=mlp_D(), data=loader(), steps=1, device="cpu", n_samples=2,
-            progress=False)),
+            progress=False, loss="hinge", lr_D=1e-3, ema=0.9)),
         # training.history
         "gancourse.training.history.History": lambda: (th.History, {}),
         "gancourse.training.history.History.first_reaching": lambda: (history().first_reaching, dict(
@@ -501,8 +508,8 @@ def _registry() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
 def _gan_step_args(which: str) -> dict:
     G, D = mlp_G(), mlp_D()
     if which == "d":
-        return dict(D=D, G=G, real=images(2), noise=_seeded(2, 4, seed=1), opt_D=opt(D))
-    return dict(D=D, G=G, noise=_seeded(2, 4, seed=1), opt_G=opt(G), non_saturating=True)
+        return dict(D=D, G=G, real=images(2), noise=_seeded(2, 4, seed=1), opt_D=opt(D), loss="hinge")
+    return dict(D=D, G=G, noise=_seeded(2, 4, seed=1), opt_G=opt(G), non_saturating=True, loss="hinge")
 
 
 def _cgan_step_args(which: str) -> dict:
@@ -810,6 +817,8 @@ ALLOWED_ROWS = [
         ("bce_with_logits", "target", "zero", "0 is the label of generated images"),
         ("discriminator_loss", "*", "float64", _F64),
         ("generator_loss", "fake_logits", "float64", _F64),
+        ("hinge_discriminator_loss", "*", "float64", _F64),
+        ("hinge_generator_loss", "fake_logits", "float64", _F64),
     ]),
     *_rows("gancourse.metrics", [
         ("classifier.SmallClassifier.features", "x", "float64", _F64_CONVERTED),
@@ -841,6 +850,10 @@ ALLOWED_ROWS = [
         ("dcgan.DCGANConfig", "beta1", "zero", "0 is a valid Adam beta1 (no momentum)"),
         ("dcgan.DCGANConfig", "seed", "zero", _SEED0),
         ("dcgan.DCGANConfig", "lr", "float", "1.5 is a valid (if large) learning rate"),
+        ("dcgan.DCGANConfig", "lr_D", "None", _DEFAULT + ": lr"),
+        ("dcgan.DCGANConfig", "lr_D", "float", "1.5 is a valid (if large) learning rate"),
+        ("dcgan.DCGANConfig", "beta2", "zero", "0 is a valid Adam beta2 (no average of squared gradients)"),
+        ("dcgan.DCGANConfig", "ema", "zero", "0: no weight average (the 2016 recipe)"),
         ("dcgan.DCGANDiscriminator.forward", "x", "float64", _F64_CONVERTED),
         ("dcgan.DCGANGenerator.forward", "z", "float64", _F64_CONVERTED),
         ("dcgan.down_block", "padding", "zero", "0 is a valid padding"),
@@ -986,6 +999,11 @@ ALLOWED_ROWS = [
         ("GAN", "opt_G", "None", _DEFAULT + ": Adam"),
         ("GAN", "opt_D", "None", _DEFAULT + ": Adam"),
         ("GAN", "fixed_noise", "None", _DEFAULT + ": drawn at setup"),
+        ("GAN", "lr_D", "None", _DEFAULT + ": lr"),
+        ("GAN", "lr_D", "float", "1.5 is a valid (if large) learning rate"),
+        ("GAN", "ema", "zero", "0: no weight average (the default)"),
+        ("GAN", "average", "None", _DEFAULT + ": none, or the one ema makes"),
+        ("weight_average", "decay", "zero", "decay 0: the average is the latest weights (a copy of G)"),
         ("GAN.measure", "batch", "float64", _F64_CONVERTED),
         ("GAN.noise", "rng", "None", "None: torch's global generator"),
         ("GAN.setup", "rng", "None", "None: torch's global generator"),
@@ -1002,6 +1020,10 @@ ALLOWED_ROWS = [
         ("train_gan", "lr", "float", "1.5 is a valid (if large) learning rate"),
         ("train_gan", "device", "None", _DEFAULT + ": get_device()"),
         ("train_gan", "fixed_noise", "None", _DEFAULT + ": drawn at setup"),
+        ("train_gan", "lr_D", "None", _DEFAULT + ": lr"),
+        ("train_gan", "lr_D", "float", "1.5 is a valid (if large) learning rate"),
+        ("train_gan", "ema", "zero", "0: no weight average (the default)"),
+        ("train_gan", "average", "None", _DEFAULT + ": none, or the one ema makes"),
         ("train_gan", "sample_every", "None", _DEFAULT + ": 10 sample points"),
         ("train_gan", "seed", "zero", _SEED0),
         ("train_gan", "opt_G", "None", _DEFAULT + ": Adam"),

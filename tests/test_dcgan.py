@@ -160,14 +160,25 @@ def test_build_pretrained_writes_a_loadable_measured_checkpoint(tmp_path):
     spec = importlib.util.spec_from_file_location("build_pretrained", REPO / "scripts" / "build_pretrained.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    info = script.build("mnist", DCGANConfig(ngf=4, ndf=4, batch_size=16, steps=3), tmp_path, device="cpu",
-                 progress=False, n_eval=50)
+    recipe = DCGANConfig(ngf=4, ndf=4, batch_size=16, steps=3, loss="hinge", spectral_norm=True, ema=0.5)
+    info = script.build("mnist", recipe, tmp_path, device="cpu", progress=False, n_eval=50,
+                        compare=({"ema": 0.0, "loss": "bce"},))
     path = tmp_path / "dcgan_mnist.pt"
     assert path.is_file() and json.loads(path.with_suffix(".json").read_text()) == info
     assert info["config"]["steps"] == 3 and info["images_per_second"] > 0
+    assert info["config"]["spectral_norm"] and info["config"]["ema"] == 0.5
     assert set(info["evaluation"]) >= {"fid", "floor_fid", "classes_covered", "class_counts"}
+    variant = info["ablation"]["ema=0, loss=bce"]
+    assert variant["config"]["ema"] == 0.0 and variant["config"]["spectral_norm"]
+    assert isinstance(variant["train_seconds"], float)
+    assert variant["evaluation"]["fid"] != info["evaluation"]["fid"]
     G, D, loaded_info = load_pretrained("mnist", path=path)
     assert G.ngf == 4 and not G.training and loaded_info == info
+    assert D.spectral_norm and not any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
+    assert evaluate_generator(G, "mnist", n=50)["fid"] == pytest.approx(info["evaluation"]["fid"], rel=1e-3)
+    parse = script.config_changes(DCGANConfig)
+    assert parse("lr_D=4e-4,spectral_norm=true") == {"lr_D": 4e-4, "spectral_norm": True}
+    assert parse("lr_D=none") == {"lr_D": None}
     with pytest.raises(FileNotFoundError, match="build_pretrained.py"):
         load_pretrained("mnist", path=tmp_path / "missing.pt")
 

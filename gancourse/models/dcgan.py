@@ -100,18 +100,30 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """image (B, channels, 28, 28) → one logit per image, shape (B,)."""
+    """image (B, channels, 28, 28) → one logit per image, shape (B,).
 
-    def __init__(self, ndf: int = 32, channels: int = 1):
+    ``spectral_norm=True`` (Miyato et al., 2018; notebook 03's measured extension): every convolution's weight is
+    divided by its largest singular value (``torch.nn.utils.parametrizations.spectral_norm``, one power iteration
+    per training step), which bounds how fast D's output can change with its input; batch normalisation is then
+    left out, as in the paper's discriminators.
+    """
+
+    def __init__(self, ndf: int = 32, channels: int = 1, spectral_norm: bool = False):
         super().__init__()
         self.ndf = _checks.positive_int("ndf", ndf)
         self.channels = _checks.positive_int("channels", channels)
+        self.spectral_norm = _checks.boolean("spectral_norm", spectral_norm)
         self.net = nn.Sequential(
             down_block(channels, ndf, batch_norm=False),                         # state size. ndf x 14 x 14
-            down_block(ndf, 2 * ndf),                                            # state size. (2ndf) x 7 x 7
+            down_block(ndf, 2 * ndf, batch_norm=not spectral_norm),              # state size. (2ndf) x 7 x 7
             nn.Conv2d(2 * ndf, 1, 7, 1, 0),                                      # state size. 1 x 1 x 1
         )
         self.apply(dcgan_init)
+        if spectral_norm:
+            for module in list(self.net.modules()):
+                for name, child in module.named_children():
+                    if isinstance(child, nn.Conv2d):
+                        setattr(module, name, nn.utils.parametrizations.spectral_norm(child))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = _checks.like_weights(_checks.images("x", x, (self.channels, 28, 28)), self)
@@ -130,6 +142,12 @@ class DCGANConfig:
     lr: float = 2e-4                    # Adam, both networks (DCGAN paper)
     beta1: float = 0.5                  # Adam's beta1 (DCGAN paper)
     seed: int = 0                       # seeds the models, the data order and the noise
+    # notebook 03's measured extensions; the defaults are the 2016 recipe
+    loss: str = "bce"                   # "hinge": the hinge loss
+    spectral_norm: bool = False         # spectral normalisation in D (and no batch norm there)
+    lr_D: float | None = None           # D's own learning rate (two time scales); None: lr
+    beta2: float = 0.999                # Adam's beta2
+    ema: float = 0.0                    # decay of the average of G's weights that samples come from; 0: none
 
     def __post_init__(self):
         for name in ("latent_dim", "ngf", "ndf", "batch_size", "steps"):
@@ -137,10 +155,20 @@ class DCGANConfig:
         _checks.positive_float("lr", self.lr)
         _checks.number("beta1", self.beta1, 0.0, 1.0, high_open=True)
         _checks.seed("seed", self.seed)
+        _checks.one_of("loss", self.loss, ("bce", "hinge"))
+        _checks.boolean("spectral_norm", self.spectral_norm)
+        if self.lr_D is not None:
+            _checks.positive_float("lr_D", self.lr_D)
+        _checks.number("beta2", self.beta2, 0.0, 1.0, high_open=True)
+        _checks.number("ema", self.ema, 0.0, 1.0, high_open=True)
 
     def models(self) -> tuple[DCGANGenerator, DCGANDiscriminator]:
         """A freshly initialised generator and discriminator of this configuration."""
-        return DCGANGenerator(self.latent_dim, self.ngf), DCGANDiscriminator(self.ndf)
+        return DCGANGenerator(self.latent_dim, self.ngf), DCGANDiscriminator(self.ndf, spectral_norm=self.spectral_norm)
+
+    def training(self) -> dict:
+        """The keyword arguments of ``train_gan`` that this configuration sets: learning rates, betas, loss, ema."""
+        return {"lr": self.lr, "lr_D": self.lr_D, "betas": (self.beta1, self.beta2), "loss": self.loss, "ema": self.ema}
 
     def to_dict(self) -> dict:
         return asdict(self)

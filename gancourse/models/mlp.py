@@ -17,6 +17,10 @@ from gancourse import _checks
 
 MNIST_SHAPE = (1, 28, 28)
 
+# Notebook 01's training settings (measured by benchmarks/bench_intro_recipe.py against the DCGAN paper's Adam):
+# spectral normalisation in D, Adam without momentum at a larger rate, and samples from an average of G's weights.
+INTRO_RECIPE = {"spectral_norm": True, "lr": 1e-3, "betas": (0.0, 0.9), "ema": 0.99}
+
 
 def dense_block(in_features: int, out_features: int, batch_norm: bool = False) -> nn.Sequential:
     """Linear → [BatchNorm1d] → LeakyReLU(0.2): (B, in_features) → (B, out_features)."""
@@ -74,18 +78,26 @@ class MLPDiscriminator(nn.Module):
 
     Layers: Flatten → dense_block(C*H*W, 2*hidden_dim) → dense_block(2*hidden_dim, hidden_dim)
     → Linear(hidden_dim, 1) → squeeze to (B,).
+    ``spectral_norm=True`` divides each Linear weight by its largest singular value
+    (``torch.nn.utils.parametrizations.spectral_norm``; Miyato et al., 2018).
     """
 
-    def __init__(self, hidden_dim: int = 256, image_shape=MNIST_SHAPE):
+    def __init__(self, hidden_dim: int = 256, image_shape=MNIST_SHAPE, spectral_norm: bool = False):
         super().__init__()
         self.hidden_dim = _checks.positive_int("hidden_dim", hidden_dim)
         self.image_shape = _image_shape(image_shape)
+        self.spectral_norm = _checks.boolean("spectral_norm", spectral_norm)
         self.net = nn.Sequential(
             nn.Flatten(),                                                  # (B, C*H*W)
             dense_block(math.prod(self.image_shape), 2 * hidden_dim),      # (B, 2h)
             dense_block(2 * hidden_dim, hidden_dim),                       # (B, h)
             nn.Linear(hidden_dim, 1),                                      # (B, 1)
         )
+        if spectral_norm:
+            for module in list(self.net.modules()):
+                for name, child in module.named_children():
+                    if isinstance(child, nn.Linear):
+                        setattr(module, name, nn.utils.parametrizations.spectral_norm(child))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = _checks.like_weights(_checks.images("x", x, self.image_shape), self)
