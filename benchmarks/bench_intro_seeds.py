@@ -11,7 +11,8 @@ samples) and the class counts. It also records the discriminator's mean outputs 
 
 Runs (``--runs``):
 
-* ``main`` — MNIST, 4,000 steps (section 7); ``fashion`` — Fashion-MNIST, 3,000 steps (section 8);
+* ``main`` — MNIST, 4,000 steps (section 7); ``fashion`` — Fashion-MNIST, 3,000 steps (section 8), both with the
+  notebook's three settings (``gancourse.models.mlp.INTRO_RECIPE``; measured by ``bench_intro_recipe.py``);
 * ``d_first`` — MNIST, the experiments' baseline (the standard order: D, then G); ``g_first`` — G updated before D;
   ``d_steps3`` — three D updates per G update; ``saturating`` — the min-max generator loss; ``no_bn`` — a generator
   without batch normalisation; ``saturating_no_bn`` — both (section 9's experiments, ``EXPERIMENT_STEPS`` steps each);
@@ -155,8 +156,14 @@ def one(run: str, seed: int, threads: int, device: str) -> dict:
     at = REPORT_AT.get(run, REPORT_AT["experiment"])
     options = dict(EXPERIMENTS.get(run, {}))
     batch_norm = options.pop("batch_norm", True)
+    spectral_norm = False
+    if run in ("main", "fashion"):            # sections 7 and 8 train with notebook 01's three settings
+        from gancourse.models.mlp import INTRO_RECIPE
+        options = {k: v for k, v in INTRO_RECIPE.items() if k != "spectral_norm"}
+        spectral_norm = INTRO_RECIPE["spectral_norm"]
     seed_everything(seed)
-    G, D = MLPGenerator(latent_dim=64, hidden_dim=256, batch_norm=batch_norm), MLPDiscriminator(hidden_dim=256)
+    G = MLPGenerator(latent_dim=64, hidden_dim=256, batch_norm=batch_norm)
+    D = MLPDiscriminator(hidden_dim=256, spectral_norm=spectral_norm)
     if 0 in at:
         out["reports"]["0"] = report(classifier, generated(G.to(device)))
 

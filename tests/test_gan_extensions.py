@@ -3,6 +3,9 @@ notebook 03: the hinge loss, spectral normalisation in D, D's own learning rate 
 of G's weights, each checked against a computation that does not use gancourse's code for it (NumPy,
 torch.linalg, a hand-written average)."""
 import copy
+import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,3 +171,15 @@ def test_train_gan_updates_a_weight_average_the_caller_holds():
     with pytest.raises(ValueError, match="average must average this generator"):
         GAN(G, D, average=weight_average(DCGANGenerator(latent_dim=4, ngf=4)))
 
+
+def test_notebook_01_trains_with_the_recipe_its_benchmark_measured():
+    """bench_intro_recipe.py measures gancourse.models.mlp.INTRO_RECIPE; notebook 01's two runs must use exactly it."""
+    from gancourse.models.mlp import INTRO_RECIPE
+    notebook = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "01_intro.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    lr, b1, b2 = INTRO_RECIPE["lr"], *INTRO_RECIPE["betas"]
+    for data in ("mnist", "fashion"):
+        assert re.search(rf"D_{data} = MLPDiscriminator\(hidden_dim=256, spectral_norm={INTRO_RECIPE['spectral_norm']}\)",
+                         code), data
+        assert re.search(rf"G_{data}_average = weight_average\(G_{data}, decay={INTRO_RECIPE['ema']}\)", code), data
+    assert len(re.findall(rf"lr={lr:.0e},\s*betas=\({b1}, {b2}\)".replace("e-0", "e-"), code)) == 2
