@@ -58,7 +58,7 @@ def fid_tracker(name: str, n: int, seed: int = 123):
 
 
 def train_one(name: str, config: DCGANConfig, device, progress: bool, callbacks=(), desc: str = "DCGAN"):
-    """Train ``config`` on ``name``; returns (the generator samples come from, D, history)."""
+    """Train ``config`` on ``name``; returns (the generator samples come from, D, history, the data loader)."""
     seed_everything(config.seed)
     G, D = config.models()
     loader = load_images(name, train=True, batch_size=config.batch_size, seed=config.seed)
@@ -66,7 +66,7 @@ def train_one(name: str, config: DCGANConfig, device, progress: bool, callbacks=
     history = train(family, loader, steps=config.steps, device=device, seed=config.seed,
                     sample_every=max(1, config.steps // 10), progress=progress, desc=desc,
                     callbacks=networks_callbacks(callbacks))
-    return family.sampler, D, history
+    return family.sampler, D, history, loader
 
 
 def build(name: str, config: DCGANConfig, out: Path, device=None, progress: bool = True, n_eval: int = 1000,
@@ -78,12 +78,12 @@ def build(name: str, config: DCGANConfig, out: Path, device=None, progress: bool
     build_start = time.perf_counter()
     track, curve = fid_tracker(name, n_eval)
     load_before = load_average()
-    G, D, history = train_one(name, config, device, progress, [track], f"DCGAN {name}")
+    G, D, history, loader = train_one(name, config, device, progress, [track], f"DCGAN {name}")
     seconds = history.seconds                     # training only: the loop leaves out sample points and callbacks
     info = {
         "data_set": name,
-        "data_source": load_images(name, train=True).source,
-        "train_images": len(load_images(name, train=True)),
+        "data_source": loader.dataset.source,
+        "train_images": len(loader.dataset),
         "config": config.to_dict(),
         "parameters": {"G": sum(p.numel() for p in G.parameters()), "D": sum(p.numel() for p in D.parameters())},
         "train_seconds": round(seconds, 1),
@@ -107,7 +107,7 @@ def build(name: str, config: DCGANConfig, out: Path, device=None, progress: bool
     for changes in compare:                                          # the same recipe with a few fields changed
         other = replace(config, **changes)
         label = spelled(changes, ", ")
-        G1, _, history1 = train_one(name, other, device, progress, desc=f"{name}: {label}")
+        G1, _, history1, _ = train_one(name, other, device, progress, desc=f"{name}: {label}")
         measured = evaluate_generator(G1, name, n=n_eval)
         print(f"{label}: {measured}", flush=True)
         info["ablation"][label] = {"changed": changes, "config": other.to_dict(),

@@ -157,6 +157,7 @@ class GAN(Family):
             _checks.tensor("fixed_noise", fixed_noise, ndim=2)
         self.fixed_noise, self.n_samples = fixed_noise, _checks.positive_int("n_samples", n_samples)
         self.loss = _checks.one_of("loss", loss, LOSSES)
+        self._loss_kw = {} if self.loss == "bce" else {"loss": self.loss}     # step functions get loss= only if set
         for name, fn in (("d_step_fn", d_step_fn), ("g_step_fn", g_step_fn)):
             if self.loss != "bce" and "loss" not in inspect.signature(fn).parameters:
                 raise ValueError(f"loss={loss!r} needs step functions that take loss=...; {name} does not "
@@ -202,23 +203,21 @@ class GAN(Family):
     def train_step(self, batch, rng):
         _checks.rng("rng", rng)
         real = self.to_device(_checks.tensor("batch", images_of(batch), ndim=4))
-        loss_kw = {} if self.loss == "bce" else {"loss": self.loss}
         if self.g_first:
             loss_G = self._g_update(real.shape[0], rng)
         losses_D = []
         for _ in range(self.d_steps):      # k > 1: the same real batch, fresh noise each time
             with frozen(self.G):           # the D step needs no gradient in G (its fakes are detached)
                 losses_D.append(float(self.d_step_fn(self.D, self.G, real, self.noise(real.shape[0], rng),
-                                                     self.optimizers["opt_D"], **loss_kw)))
+                                                     self.optimizers["opt_D"], **self._loss_kw)))
         if not self.g_first:
             loss_G = self._g_update(real.shape[0], rng)
         return {"loss_D": sum(losses_D) / len(losses_D), "loss_G": loss_G}
 
     def _g_update(self, batch_size: int, rng: torch.Generator) -> float:
-        loss_kw = {} if self.loss == "bce" else {"loss": self.loss}
         with frozen(self.D):               # the G step's gradients in D would be thrown away by the next D step
             loss = float(self.g_step_fn(self.D, self.G, self.noise(batch_size, rng), self.optimizers["opt_G"],
-                                        non_saturating=self.non_saturating, **loss_kw))
+                                        non_saturating=self.non_saturating, **self._loss_kw))
         if self.G_ema is not None:
             self.G_ema.update_parameters(self.G)
         return loss
