@@ -5,7 +5,8 @@
 Writes ``cgan_<name>.pt`` (generator and discriminator weights stored as float16, plus the training history, via
 ``gancourse.training.save_checkpoint``) and ``cgan_<name>.json`` beside it: the ``CGANConfig`` used, the data source,
 training seconds, the class accuracy measured during training, and the class accuracy of the checkpoint *as written
-and read back* (``--eval-per-class`` samples of every class, judged by the shipped classifier), overall and per class.
+and read back* (``--eval-per-class`` samples of every class, judged by the shipped classifier), overall and per class,
+with its classifier-FID, real-vs-real floor and confident share (``evaluate_generator(..., conditional=True)``).
 Notebook 04 loads these files. Deterministic for a seed on the CPU.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ import torch
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]  # gancourse, scripts/
 from gancourse.data import canonical_name, class_names, load_images  # noqa: E402
 from gancourse.device import get_device, seed_everything  # noqa: E402
-from gancourse.metrics import class_accuracy, load_classifier  # noqa: E402
+from gancourse.metrics import class_accuracy, evaluate_generator, load_classifier  # noqa: E402
 from gancourse.models.conditional import CGANConfig, load_pretrained, pretrained_path  # noqa: E402
 from gancourse.training.conditional import train_cgan  # noqa: E402
 from pretrained_common import build_parser, check_size, load_average, prepare, save_half  # noqa: E402
@@ -29,7 +30,7 @@ EVAL_SEED = 2024              # the final measurement draws noise unseen by the 
 
 
 def build(name: str, config: CGANConfig, out: Path, device=None, progress: bool = True,
-          eval_per_class: int = 500) -> dict:
+          eval_per_class: int = 500, eval_samples: int = 1000) -> dict:
     """Train one conditional GAN on ``name`` with ``config``, write it to ``out``, measure it; returns the JSON."""
     name = canonical_name(name)
     device = get_device(device)
@@ -74,22 +75,26 @@ def build(name: str, config: CGANConfig, out: Path, device=None, progress: bool 
         "per_class": {c: round(float(a), 3) for c, a in zip(class_names(name), per_class)},
         "classifier_test_accuracy": load_classifier(name).info.get("test_accuracy"),
     }
+    # measured as the shipped DCGAN is (gancourse.metrics.evaluate_generator), with 100 samples of every class:
+    # classifier-FID against 1,000 test images, the real-vs-real floor, the share of confidently classified samples
+    info["sample_quality"] = evaluate_generator(G_loaded, name, n=eval_samples, conditional=True)
     info["build_seconds"] = round(time.perf_counter() - build_start, 1)
     save_half(path, G, D, history, info)   # the same file, now with the measurements
     check_size(path)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB) after {history.seconds:.0f} s of training: "
-          f"class accuracy {overall:.2%} on {eval_per_class} samples per class", flush=True)
+          f"class accuracy {overall:.2%} on {eval_per_class} samples per class; {info['sample_quality']}", flush=True)
     return info
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser(__doc__, ["mnist"], 3000, CGANConfig.seed, pretrained_path().parent)
     parser.add_argument("--eval-per-class", type=int, default=500)
+    parser.add_argument("--eval-samples", type=int, default=1000, help="samples for the classifier-FID (a multiple of 10)")
     args = parser.parse_args(argv)
     out = prepare(args)
     for name in args.names:
         build(name, CGANConfig(steps=args.steps, seed=args.seed), out, device=args.device,
-              progress=not args.no_progress, eval_per_class=args.eval_per_class)
+              progress=not args.no_progress, eval_per_class=args.eval_per_class, eval_samples=args.eval_samples)
 
 
 if __name__ == "__main__":

@@ -315,6 +315,34 @@ def test_shipped_checkpoint_is_small_documented_and_draws_the_requested_digit():
     assert acc >= 0.95, f"class accuracy of the shipped generator {acc:.1%}"
 
 
+def test_shipped_checkpoint_samples_are_near_the_floor_and_confidently_classified():
+    """Measured as the shipped DCGAN is: classifier-FID within twice the real-vs-real floor, and at least 90 % of
+    samples classified with confidence above 0.9 (real test digits: about 95 %); the JSON records the same numbers."""
+    from gancourse.metrics import evaluate_generator
+    from gancourse.models.conditional import load_pretrained
+    G, _, info = load_pretrained("mnist")
+    recorded = info["sample_quality"]
+    measured = evaluate_generator(G, "mnist", n=recorded["n"], conditional=True)
+    assert measured["fid"] == pytest.approx(recorded["fid"], rel=0.02)
+    assert measured["confident_share"] == pytest.approx(recorded["confident_share"], abs=0.01)
+    assert measured["fid"] <= 2 * measured["floor_fid"], measured
+    assert measured["confident_share"] >= 0.9 and measured["classes_covered"] == 10, measured
+
+
+def test_evaluate_generator_asks_a_conditional_generator_for_every_class_evenly():
+    from gancourse.metrics import evaluate_generator
+    from gancourse.models.conditional import ConditionalGenerator
+    G = ConditionalGenerator(latent_dim=8, n_classes=10, ngf=4)
+    seen = []
+    forward = G.forward
+    G.forward = lambda z, labels: (seen.append(labels.clone()), forward(z, labels))[1]
+    report = evaluate_generator(G, "mnist", n=50, conditional=True)
+    assert torch.equal(torch.cat(seen), torch.arange(10).repeat_interleave(5))
+    assert report["n"] == 50 and sum(report["class_counts"]) == 50
+    with pytest.raises(ValueError, match="multiple of 10"):
+        evaluate_generator(G, "mnist", n=55, conditional=True)
+
+
 def test_load_pretrained_says_how_to_build_a_missing_checkpoint(tmp_path):
     from gancourse.models.conditional import load_pretrained
     with pytest.raises(FileNotFoundError, match="build_pretrained_cgan.py"):
@@ -334,6 +362,7 @@ def test_build_script_writes_a_loadable_checkpoint_with_its_measurements(tmp_pat
                         eval_per_class=3)
     G, _, loaded = load_pretrained("mnist", path=tmp_path / "cgan_mnist.pt")
     assert G.ngf == 4 and loaded["evaluation"]["samples_per_class"] == 3
+    assert loaded["sample_quality"]["n"] == 1000 and loaded["sample_quality"]["floor_fid"] > 0
     assert [p["step"] for p in info["accuracy_during_training"]] == [0, 1, 2] and info["stored_dtype"] == "float16"
 
 

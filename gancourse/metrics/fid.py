@@ -22,7 +22,7 @@ from torch import nn
 
 from gancourse import _checks
 from gancourse.metrics.classifier import IMAGE_SHAPE, load_classifier, sample_report
-from gancourse.sampling import sample_images
+from gancourse.sampling import generate, sample_images
 
 
 def feature_statistics(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -112,10 +112,13 @@ def classifier_fid(images_a: torch.Tensor, images_b: torch.Tensor, name: str | n
     return frechet_distance(*stats_a, *stats_b)
 
 
-def evaluate_generator(generator: nn.Module, name: str = "mnist", n: int = 1000, seed: int = 123) -> dict:
+def evaluate_generator(generator: nn.Module, name: str = "mnist", n: int = 1000, seed: int = 123,
+                       conditional: bool = False) -> dict:
     """Classifier-FID of ``n`` samples against the first ``n`` held-out test images, the real-vs-real floor
     (the first ``n`` training images against the same test images) and the spread of predicted classes.
 
+    ``conditional=True`` measures a conditional generator ``G(z, y)`` (notebook 04) the same way: it is asked for
+    ``n / 10`` images of every class (the test images' classes are about even), so ``n`` must be a multiple of 10.
     Returns a JSON-ready dict: ``n``, ``fid``, ``floor_fid``, and from ``sample_report``
     ``classes_covered``, ``class_entropy``, ``confident_share`` and ``class_counts``.
     """
@@ -126,13 +129,21 @@ def evaluate_generator(generator: nn.Module, name: str = "mnist", n: int = 1000,
     canonical_name(name)
     _checks.positive_int("n", n)
     _checks.seed("seed", seed)
+    _checks.boolean("conditional", conditional)
     test = load_images(name, train=False).images
     train = load_images(name, train=True).images
     if n > len(test):
         raise ValueError(f"n={n} is more than the {len(test)} held-out {name} images available")
     classifier = load_classifier(name)
+    if conditional and n % classifier.n_classes:
+        raise ValueError(f"a conditional generator is asked for n / {classifier.n_classes} images of every class, "
+                         f"so n must be a multiple of {classifier.n_classes}, got n={n}")
     reference = feature_statistics(classifier_features(test[:n], classifier))
-    fake = sample_images(generator, n, seed=seed)
+    if conditional:
+        fake = generate(generator, torch.arange(classifier.n_classes).repeat_interleave(n // classifier.n_classes),
+                        seed=seed)
+    else:
+        fake = sample_images(generator, n, seed=seed)
     report = sample_report(classifier, fake)
     return {
         "n": n,
