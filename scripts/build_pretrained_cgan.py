@@ -75,8 +75,8 @@ def build(name: str, config: CGANConfig, out: Path, device=None, progress: bool 
         "per_class": {c: round(float(a), 3) for c, a in zip(class_names(name), per_class)},
         "classifier_test_accuracy": load_classifier(name).info.get("test_accuracy"),
     }
-    # measured as the shipped DCGAN is (gancourse.metrics.evaluate_generator), with 100 samples of every class:
-    # classifier-FID against 1,000 test images, the real-vs-real floor, the share of confidently classified samples
+    # measured as the shipped DCGAN is (gancourse.metrics.evaluate_generator), eval_samples / 10 of every class:
+    # classifier-FID against as many test images, the real-vs-real floor, the share of confidently classified samples
     info["sample_quality"] = evaluate_generator(G_loaded, name, n=eval_samples, conditional=True)
     info["build_seconds"] = round(time.perf_counter() - build_start, 1)
     save_half(path, G, D, history, info)   # the same file, now with the measurements
